@@ -1,0 +1,1 @@
+//! Shared helpers for promlite benches (dataset generators).

@@ -1,0 +1,1 @@
+//! prometheus.yml and rule files as typed structs with Prometheus's defaults and validation, and relabeling.

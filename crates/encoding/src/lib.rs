@@ -1,0 +1,1 @@
+//! Pure codecs of promlite: varints, bit streams, Gorilla XOR chunks, checksums, file footers.

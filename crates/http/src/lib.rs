@@ -1,0 +1,1 @@
+//! The Prometheus HTTP API, /metrics, lifecycle endpoints and federation.

@@ -1,0 +1,1 @@
+//! The facade library of promlite: `promlite::Db`.

@@ -1,0 +1,1 @@
+//! Exposition parsers, scrape loops, target manager, service discovery and staleness.

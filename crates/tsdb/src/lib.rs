@@ -1,0 +1,1 @@
+//! promlite's storage engine: WAL, head, chunks, blocks, inverted index, compaction, retention.
