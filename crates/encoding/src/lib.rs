@@ -19,6 +19,7 @@
 )]
 
 pub mod bitstream;
+pub mod block_codec;
 pub mod checksum;
 pub mod chunk;
 pub mod file_format;

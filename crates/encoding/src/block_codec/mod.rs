@@ -1,0 +1,181 @@
+//! Compact lossless codec for the samples of one series inside an immutable block.
+//!
+//! Sealed block chunks are written once and read many times, so this codec spends encode time
+//! looking for the smallest of several layouts, and keeps decoding to a few simple passes
+//! (bit unpacking, prefix sums, one division per value).
+//!
+//! # Byte layout (format version 1)
+//! ```text
+//! u8       format version (1)
+//! uvarint  number of samples n (at most MAX_SAMPLES); nothing follows when n = 0
+//! ivarint  first timestamp
+//! ivarint  last timestamp - first timestamp
+//! u8       layout: bits 0-1 timestamp layout, bits 2-3 value layout, bits 4-7 zero
+//! ...      timestamp section (see `timestamps`), then value section (see `values`)
+//! ```
+//! Values round-trip bit-exactly: NaN payloads (including Prometheus's stale marker), infinities
+//! and `-0.0` included. Most series become integer mantissas with a shared decimal exponent;
+//! integers are coded as raw, delta or delta-of-delta residuals divided by their common factor
+//! and bit-packed in frame-of-reference blocks.
+
+mod bit_packing;
+mod byte_io;
+mod decimal;
+mod error;
+mod int_sequence;
+mod timestamps;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use crate::EncodingError;
+use byte_io::{put_ivarint, put_uvarint, ByteReader};
+use timestamps::{decode_timestamps, encode_timestamps, TimestampLayout};
+use values::{decode_values, encode_values, ValueLayout};
+
+/// The format version written as the first byte of every encoded series.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// The most samples one encoded series may hold; decoders reject larger claims before
+/// allocating anything.
+pub const MAX_SAMPLES: usize = 1 << 20;
+
+/// What the first bytes of an encoded series say, without decoding the samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockCodecHeader {
+    /// Number of samples encoded.
+    pub num_samples: usize,
+    /// The first timestamp (the minimum for time-ordered input); 0 when there are no samples.
+    pub min_time: i64,
+    /// The last timestamp (the maximum for time-ordered input); 0 when there are no samples.
+    pub max_time: i64,
+}
+
+/// Appends the encoding of the samples `(timestamps[i], values[i])` to `out`.
+///
+/// Any timestamps and values round-trip exactly; timestamps are expected in increasing order
+/// (the header's `min_time`/`max_time` are simply the first and last one).
+///
+/// # Panics
+/// If the two slices differ in length or hold more than [`MAX_SAMPLES`] samples; both are
+/// caller bugs, never a property of stored data.
+pub fn encode(timestamps: &[i64], values: &[f64], out: &mut Vec<u8>) {
+    assert_eq!(
+        timestamps.len(),
+        values.len(),
+        "block codec: timestamps and values must have the same length"
+    );
+    assert!(
+        timestamps.len() <= MAX_SAMPLES,
+        "block codec: at most {MAX_SAMPLES} samples per encoded series"
+    );
+    out.push(FORMAT_VERSION);
+    put_uvarint(out, timestamps.len() as u64);
+    let (Some(&first), Some(&last)) = (timestamps.first(), timestamps.last()) else {
+        return;
+    };
+    put_ivarint(out, first);
+    put_ivarint(out, last.wrapping_sub(first));
+    let layout_position = out.len();
+    out.push(0);
+    let timestamp_layout = encode_timestamps(timestamps, out);
+    let value_layout = encode_values(values, out);
+    if let Some(layout) = out.get_mut(layout_position) {
+        *layout = timestamp_layout as u8 | ((value_layout as u8) << 2);
+    }
+}
+
+/// Reads the header of an encoded series: sample count and time range.
+pub fn peek_header(bytes: &[u8]) -> Result<BlockCodecHeader, EncodingError> {
+    let mut reader = ByteReader::new(bytes);
+    read_header(&mut reader)
+}
+
+/// The number of samples in an encoded series, read from its header.
+pub fn num_samples(bytes: &[u8]) -> Result<usize, EncodingError> {
+    Ok(peek_header(bytes)?.num_samples)
+}
+
+fn read_header(reader: &mut ByteReader<'_>) -> Result<BlockCodecHeader, EncodingError> {
+    let version = reader.read_u8("format version")?;
+    if version != FORMAT_VERSION {
+        return Err(EncodingError::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let count = reader.read_uvarint("sample count")?;
+    if count > MAX_SAMPLES as u64 {
+        return Err(EncodingError::Corrupt(format!(
+            "block codec: {count} samples exceeds the limit of {MAX_SAMPLES}"
+        )));
+    }
+    if count == 0 {
+        return Ok(BlockCodecHeader {
+            num_samples: 0,
+            min_time: 0,
+            max_time: 0,
+        });
+    }
+    let first = reader.read_ivarint("first timestamp")?;
+    let span = reader.read_ivarint("timestamp span")?;
+    Ok(BlockCodecHeader {
+        num_samples: count as usize,
+        min_time: first,
+        max_time: first.wrapping_add(span),
+    })
+}
+
+/// Decodes an encoded series into new vectors of timestamps and values.
+pub fn decode(bytes: &[u8]) -> Result<(Vec<i64>, Vec<f64>), EncodingError> {
+    let mut timestamps = Vec::new();
+    let mut values = Vec::new();
+    decode_into(bytes, &mut timestamps, &mut values)?;
+    Ok((timestamps, values))
+}
+
+/// Decodes an encoded series into the given vectors, replacing their contents (their capacity
+/// is reused). On error both vectors are left empty.
+pub fn decode_into(
+    bytes: &[u8],
+    timestamps: &mut Vec<i64>,
+    values: &mut Vec<f64>,
+) -> Result<(), EncodingError> {
+    timestamps.clear();
+    values.clear();
+    let result = decode_sections(bytes, timestamps, values);
+    if result.is_err() {
+        timestamps.clear();
+        values.clear();
+    }
+    result
+}
+
+fn decode_sections(
+    bytes: &[u8],
+    timestamps: &mut Vec<i64>,
+    values: &mut Vec<f64>,
+) -> Result<(), EncodingError> {
+    let mut reader = ByteReader::new(bytes);
+    let header = read_header(&mut reader)?;
+    if header.num_samples == 0 {
+        return reader.finish();
+    }
+    let layout = reader.read_u8("layout byte")?;
+    if layout & 0xf0 != 0 {
+        return Err(error::invalid_field("layout byte", u64::from(layout)));
+    }
+    let timestamp_layout = TimestampLayout::from_bits(layout)?;
+    let value_layout = ValueLayout::from_bits(layout >> 2);
+    decode_timestamps(
+        &mut reader,
+        timestamp_layout,
+        header.min_time,
+        header.max_time,
+        header.num_samples,
+        timestamps,
+    )?;
+    decode_values(&mut reader, value_layout, header.num_samples, values)?;
+    reader.finish()
+}
