@@ -1,0 +1,4 @@
+//! Integration tests of promlite-config: loading, validation messages, relabeling, rule
+//! files and the seed fixtures.
+
+mod config_load;
