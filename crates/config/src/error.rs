@@ -139,7 +139,6 @@ impl ConfigError {
         }
     }
 
-    #[allow(dead_code)] // used by the rule file loader
     pub(crate) fn in_rule_file(self, path: PathBuf) -> ConfigError {
         ConfigError::RuleFile {
             path,

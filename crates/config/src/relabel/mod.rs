@@ -381,6 +381,23 @@ pub(crate) fn validate_list(
     Ok(())
 }
 
+/// Reads a YAML list of relabel steps (the value of a `relabel_configs:` key), applying
+/// defaults and validation with UTF-8 label names. For tests and tools.
+///
+/// ```
+/// use promlite_config::relabel::{parse_relabel_configs, process};
+/// use promlite_model::Labels;
+/// let steps = parse_relabel_configs("- regex: tmp_.*\n  action: labeldrop\n").unwrap();
+/// let out = process(&Labels::from_pairs([("tmp_x", "1"), ("job", "a")]), &steps).unwrap();
+/// assert_eq!(out.to_string(), r#"{job="a"}"#);
+/// ```
+pub fn parse_relabel_configs(text: &str) -> std::result::Result<Vec<RelabelConfig>, ConfigError> {
+    let root = crate::yaml::parse(text)?;
+    let mut steps = parse_list(root.as_ref(), "relabeling rule")?;
+    validate_list(&mut steps, NameValidationScheme::Utf8)?;
+    Ok(steps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

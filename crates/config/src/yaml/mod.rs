@@ -43,6 +43,9 @@ pub(crate) struct Scalar {
     pub plain: bool,
     /// An explicit tag such as `!!str`, if any.
     pub tag: Option<String>,
+    /// A `|` or `>` block scalar. Its node's line is where its text starts (the line
+    /// after the indicator), not the indicator's line.
+    pub block: bool,
 }
 
 impl Node {
@@ -194,6 +197,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ConfigError> {
                         text,
                         plain: style == TScalarStyle::Plain,
                         tag: tag_name(tag),
+                        block: matches!(style, TScalarStyle::Literal | TScalarStyle::Folded),
                     }),
                     line: mark.line(),
                     column: mark.col() + 1,
@@ -238,14 +242,21 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, ConfigError> {
                     anchor,
                     mark,
                     ..
-                }) => Some((
-                    Node {
-                        value: Value::Map(apply_merge_keys(entries)),
-                        line: mark.line(),
-                        column: mark.col() + 1,
-                    },
-                    anchor,
-                )),
+                }) => {
+                    // A block mapping's start mark sits at its first `:`; report the
+                    // first key's position instead, as Go's yaml.v3 does.
+                    let (line, column) = entries
+                        .first()
+                        .map_or((mark.line(), mark.col() + 1), |(k, _)| (k.line, k.column));
+                    Some((
+                        Node {
+                            value: Value::Map(apply_merge_keys(entries)),
+                            line,
+                            column,
+                        },
+                        anchor,
+                    ))
+                }
                 _ => return Err(syntax_error("unexpected end of mapping", &mark)),
             },
         };
@@ -340,6 +351,21 @@ mod tests {
         };
         let inner = &entries[1].1;
         assert_eq!(map_keys(inner), vec![("c".to_string(), 3, 3)]);
+    }
+
+    #[test]
+    fn block_scalars_are_marked() {
+        let doc = parse("a: |\n  x\n  y\n  w\nb: z\n").unwrap().unwrap();
+        let Value::Map(entries) = &doc.value else {
+            panic!("not a map")
+        };
+        let Value::Scalar(a) = &entries[0].1.value else {
+            panic!("not a scalar")
+        };
+        assert!(a.block);
+        assert_eq!(a.text, "x\ny\nw\n");
+        // yaml-rust2 places a block scalar where its text starts, the line after `|`.
+        assert_eq!(entries[0].1.line, 2);
     }
 
     #[test]

@@ -2,3 +2,5 @@
 //! files and the seed fixtures.
 
 mod config_load;
+mod relabel;
+mod rules;
