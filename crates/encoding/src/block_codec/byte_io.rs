@@ -50,6 +50,15 @@ impl<'a> ByteReader<'a> {
         self.bytes.len().saturating_sub(self.position)
     }
 
+    /// The unread bytes (for decoders that consume a self-delimiting stream, then `skip`).
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.bytes.get(self.position..).unwrap_or_default()
+    }
+
+    pub(crate) fn skip(&mut self, length: usize, what: &'static str) -> Result<(), EncodingError> {
+        self.read_slice(length, what).map(|_| ())
+    }
+
     pub(crate) fn read_u8(&mut self, _what: &'static str) -> Result<u8, EncodingError> {
         let byte = *self.bytes.get(self.position).ok_or_else(error::truncated)?;
         self.position += 1;

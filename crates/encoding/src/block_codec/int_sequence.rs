@@ -1,32 +1,43 @@
 //! Lossless coding of an `i64` sequence: the cheapest of raw / delta / delta-of-delta residuals,
-//! divided by their common factor, in frame-of-reference bit-packed blocks.
+//! divided by their common factor, then packed by frame of reference or Rice coding.
 //!
 //! Layout (the element count is known to the caller and not stored):
 //! ```text
 //! header u8      bits 0-1 order (0 raw, 1 delta, 2 delta-of-delta, 3 constant)
-//!                bit 2 common factor present, bits 3-5 log2(block length) - 5, bits 6-7 zero
+//!                bit 2 common factor present, bits 3-5 log2(block length) - 5,
+//!                bit 6 packer (0 frame of reference, 1 Rice), bit 7 zero
 //! constant:      ivarint value                                   (nothing else follows)
 //! order >= 1:    ivarint first value; order 2 also ivarint first delta
 //! factor:        uvarint f >= 2; every residual minus the smallest one is a multiple of f
-//! per block:     u8 width, ivarint (block minimum - previous block minimum),
-//!                ceil(len * width / 8) bytes: (residual - block minimum) / f, LSB-first
+//! residuals:     see `for_packing` and `rice_packing`
 //! ```
 //! All arithmetic wraps, so any `i64` sequence (for example raw float bit patterns) round-trips.
 
-use super::bit_packing::{bit_width, pack_block, packed_len, unpack_block, MAX_BLOCK_LEN};
 use super::byte_io::{put_ivarint, put_uvarint, uvarint_len, zigzag_encode, ByteReader};
 use super::error;
+use super::for_packing::{
+    frame_of_reference_len, read_frame_of_reference, write_frame_of_reference,
+};
+use super::rice_packing::{center_residuals, read_rice, rice_len, write_rice};
 use crate::EncodingError;
 
 const ORDER_CONSTANT: u8 = 3;
 const MIN_BLOCK_LOG2: u32 = 5;
 const MAX_BLOCK_LOG2: u32 = 9;
 const HAS_FACTOR_BIT: u8 = 1 << 2;
+const RICE_PACKER_BIT: u8 = 1 << 6;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Packer {
+    FrameOfReference,
+    Rice,
+}
 
 /// Which residual transform and packing parameters a sequence is written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SequencePlan {
     order: u8,
+    packer: Packer,
     block_log2: u32,
     factor: u64,
     encoded_len: usize,
@@ -117,6 +128,13 @@ fn greatest_common_divisor(mut a: u64, mut b: u64) -> u64 {
     }
 }
 
+fn first_delta(values: &[i64]) -> i64 {
+    match values {
+        [a, b, ..] => b.wrapping_sub(*a),
+        _ => 0,
+    }
+}
+
 fn cheapest_plan(values: &[i64], order: u8, residuals: &[i64]) -> SequencePlan {
     let factor = common_factor(residuals);
     let mut fixed_len = 1usize;
@@ -124,80 +142,65 @@ fn cheapest_plan(values: &[i64], order: u8, residuals: &[i64]) -> SequencePlan {
         fixed_len += uvarint_len(zigzag_encode(values.first().copied().unwrap_or(0)));
     }
     if order >= 2 {
-        let first_delta = match values {
-            [a, b, ..] => b.wrapping_sub(*a),
-            _ => 0,
-        };
-        fixed_len += uvarint_len(zigzag_encode(first_delta));
+        fixed_len += uvarint_len(zigzag_encode(first_delta(values)));
     }
     if factor > 1 {
         fixed_len += uvarint_len(factor);
     }
     let mut best = SequencePlan {
         order,
+        packer: Packer::FrameOfReference,
         block_log2: MIN_BLOCK_LOG2,
         factor,
         encoded_len: usize::MAX,
     };
-    for block_log2 in MIN_BLOCK_LOG2..=MAX_BLOCK_LOG2 {
-        let blocks_len: usize = residuals
-            .chunks(1 << block_log2)
-            .scan(0i64, |previous_minimum, block| {
-                let (minimum, width) = block_minimum_and_width(block, factor);
-                let minimum_delta = minimum.wrapping_sub(*previous_minimum);
-                *previous_minimum = minimum;
-                Some(1 + uvarint_len(zigzag_encode(minimum_delta)) + packed_len(block.len(), width))
-            })
-            .sum();
-        let encoded_len = fixed_len + blocks_len;
-        if encoded_len < best.encoded_len {
-            best.block_log2 = block_log2;
-            best.encoded_len = encoded_len;
-        }
-        if residuals.len() <= 1 << block_log2 {
-            break; // longer blocks cannot change anything once one block holds everything
+    let centered = center_residuals(residuals, factor);
+    for packer in [Packer::FrameOfReference, Packer::Rice] {
+        for block_log2 in MIN_BLOCK_LOG2..=MAX_BLOCK_LOG2 {
+            let block_len = 1usize << block_log2;
+            let packed_len = match packer {
+                Packer::FrameOfReference => frame_of_reference_len(residuals, factor, block_len),
+                Packer::Rice => rice_len(&centered, block_len),
+            };
+            if fixed_len + packed_len < best.encoded_len {
+                best.packer = packer;
+                best.block_log2 = block_log2;
+                best.encoded_len = fixed_len + packed_len;
+            }
+            if residuals.len() <= block_len {
+                break; // longer blocks cannot change anything once one block holds everything
+            }
         }
     }
     best
-}
-
-fn block_minimum_and_width(block: &[i64], factor: u64) -> (i64, u32) {
-    let minimum = block.iter().copied().min().unwrap_or(0);
-    let largest_offset = block
-        .iter()
-        .map(|&residual| residual.wrapping_sub(minimum) as u64 / factor)
-        .max()
-        .unwrap_or(0);
-    (minimum, bit_width(largest_offset))
 }
 
 fn write_sequence(values: &[i64], plan: &SequencePlan, residuals: &[i64], out: &mut Vec<u8>) {
     let has_factor = plan.factor > 1;
     let header = plan.order
         | if has_factor { HAS_FACTOR_BIT } else { 0 }
-        | (((plan.block_log2 - MIN_BLOCK_LOG2) as u8) << 3);
+        | (((plan.block_log2 - MIN_BLOCK_LOG2) as u8) << 3)
+        | if plan.packer == Packer::Rice {
+            RICE_PACKER_BIT
+        } else {
+            0
+        };
     out.push(header);
     if plan.order >= 1 {
         put_ivarint(out, values.first().copied().unwrap_or(0));
     }
     if plan.order >= 2 {
-        if let [a, b, ..] = values {
-            put_ivarint(out, b.wrapping_sub(*a));
-        }
+        put_ivarint(out, first_delta(values));
     }
     if has_factor {
         put_uvarint(out, plan.factor);
     }
-    let mut previous_minimum = 0i64;
-    for block in residuals.chunks(1 << plan.block_log2) {
-        let (minimum, width) = block_minimum_and_width(block, plan.factor);
-        out.push(width as u8);
-        put_ivarint(out, minimum.wrapping_sub(previous_minimum));
-        previous_minimum = minimum;
-        let offsets = block
-            .iter()
-            .map(|&residual| residual.wrapping_sub(minimum) as u64 / plan.factor);
-        pack_block(offsets, width, out);
+    let block_len = 1usize << plan.block_log2;
+    match plan.packer {
+        Packer::FrameOfReference => {
+            write_frame_of_reference(residuals, plan.factor, block_len, out)
+        }
+        Packer::Rice => write_rice(&center_residuals(residuals, plan.factor), block_len, out),
     }
 }
 
@@ -212,9 +215,8 @@ pub(crate) fn decode_int_sequence(
     }
     let header = reader.read_u8("integer sequence header")?;
     let order = header & 0b11;
-    if header & 0b1100_0000 != 0
-        || ((header >> 3) & 0b111) > (MAX_BLOCK_LOG2 - MIN_BLOCK_LOG2) as u8
-    {
+    let block_log2 = u32::from((header >> 3) & 0b111) + MIN_BLOCK_LOG2;
+    if header & 0b1000_0000 != 0 || block_log2 > MAX_BLOCK_LOG2 {
         return Err(error::invalid_field(
             "integer sequence header",
             u64::from(header),
@@ -234,7 +236,6 @@ pub(crate) fn decode_int_sequence(
             u64::from(order),
         ));
     }
-    let block_len = 1usize << (u32::from((header >> 3) & 0b111) + MIN_BLOCK_LOG2);
     if order >= 1 {
         out.push(reader.read_ivarint("first value of a sequence")?);
     }
@@ -246,47 +247,14 @@ pub(crate) fn decode_int_sequence(
     } else {
         1
     };
-    read_residual_blocks(reader, count - order_len, block_len, factor, out)?;
-    integrate(out.get_mut(start..).unwrap_or_default(), order);
-    Ok(())
-}
-
-fn read_residual_blocks(
-    reader: &mut ByteReader<'_>,
-    residual_count: usize,
-    block_len: usize,
-    factor: u64,
-    out: &mut Vec<i64>,
-) -> Result<(), EncodingError> {
-    let mut offsets = [0u64; MAX_BLOCK_LEN];
-    let mut previous_minimum = 0i64;
-    let mut remaining = residual_count;
-    while remaining > 0 {
-        let len = remaining.min(block_len).min(MAX_BLOCK_LEN);
-        remaining -= len;
-        let width = u32::from(reader.read_u8("block bit width")?);
-        if width > 64 {
-            return Err(error::invalid_field("block bit width", u64::from(width)));
-        }
-        let minimum = previous_minimum.wrapping_add(reader.read_ivarint("block minimum")?);
-        previous_minimum = minimum;
-        let packed = reader.read_slice(packed_len(len, width), "packed block")?;
-        let block = offsets.get_mut(..len).unwrap_or_default();
-        unpack_block(packed, width, block);
-        if factor == 1 {
-            out.extend(
-                block
-                    .iter()
-                    .map(|&offset| minimum.wrapping_add(offset as i64)),
-            );
-        } else {
-            out.extend(
-                block
-                    .iter()
-                    .map(|&offset| minimum.wrapping_add(offset.wrapping_mul(factor) as i64)),
-            );
-        }
+    let residual_count = count - order_len;
+    let block_len = 1usize << block_log2;
+    if header & RICE_PACKER_BIT != 0 {
+        read_rice(reader, residual_count, block_len, factor, out)?;
+    } else {
+        read_frame_of_reference(reader, residual_count, block_len, factor, out)?;
     }
+    integrate(out.get_mut(start..).unwrap_or_default(), order);
     Ok(())
 }
 
@@ -357,6 +325,21 @@ mod tests {
     }
 
     #[test]
+    fn skewed_residuals_cost_less_than_their_range() {
+        // Mostly zero increments with rare small steps: frame of reference would spend two
+        // bits on every value, Rice about one.
+        let mut total = 0i64;
+        let quiet: Vec<i64> = (0..480)
+            .map(|i| {
+                total += if i % 10 == 3 { 1 + i % 3 } else { 0 };
+                total
+            })
+            .collect();
+        let len = round_trip(&quiet);
+        assert!(len < 480 * 2 / 8, "quiet counter costs {len}");
+    }
+
+    #[test]
     fn extreme_values_round_trip() {
         round_trip(&[i64::MIN, i64::MAX, 0, -1, i64::MIN, 1]);
         round_trip(&[i64::MAX; 3]);
@@ -366,5 +349,19 @@ mod tests {
             .map(|i| if i % 2 == 0 { i64::MIN } else { i64::MAX })
             .collect();
         round_trip(&alternating);
+        let mostly_small_one_huge: Vec<i64> = (0..300)
+            .map(|i| if i == 150 { i64::MAX - 5 } else { i % 7 })
+            .collect();
+        round_trip(&mostly_small_one_huge);
+        let even_with_wide_range: Vec<i64> = (0..200)
+            .map(|i| {
+                if i % 3 == 0 {
+                    i64::MIN
+                } else {
+                    i64::MAX - 1 - 2 * (i % 5)
+                }
+            })
+            .collect();
+        round_trip(&even_with_wide_range);
     }
 }

@@ -19,10 +19,13 @@
 //! and bit-packed in frame-of-reference blocks.
 
 mod bit_packing;
+mod bit_stream;
 mod byte_io;
 mod decimal;
 mod error;
+mod for_packing;
 mod int_sequence;
+mod rice_packing;
 mod timestamps;
 mod values;
 
