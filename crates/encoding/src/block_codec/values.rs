@@ -11,7 +11,9 @@
 //! ```
 
 use super::byte_io::{put_ivarint, put_uvarint, ByteReader};
-use super::decimal::{decimal_to_f64, power_of_ten, rescale, shortest_decimal, MAX_DECIMALS};
+use super::decimal::{
+    decimal_to_f64, extend_with_decimals, power_of_ten, rescale, shortest_decimal, MAX_DECIMALS,
+};
 use super::error;
 use super::int_sequence::{decode_int_sequence, encode_int_sequence};
 use crate::EncodingError;
@@ -250,11 +252,7 @@ fn decode_decimal(
     let mut mantissas = Vec::with_capacity(count);
     decode_int_sequence(reader, count, &mut mantissas)?;
     let start = out.len();
-    out.extend(
-        mantissas
-            .iter()
-            .map(|&mantissa| decimal_to_f64(mantissa, divisor)),
-    );
+    extend_with_decimals(&mantissas, divisor, out);
     for (index, bits) in exceptions {
         if let Some(slot) = out.get_mut(start + index) {
             *slot = f64::from_bits(bits);
