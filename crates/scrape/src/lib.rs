@@ -1,1 +1,3 @@
 //! Exposition parsers, scrape loops, target manager, service discovery and staleness.
+
+pub mod exposition;

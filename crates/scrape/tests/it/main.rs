@@ -1,0 +1,3 @@
+//! Integration tests of promlite-scrape, one module per theme.
+
+mod exposition_golden;
