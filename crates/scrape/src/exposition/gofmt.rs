@@ -5,10 +5,10 @@
 use std::borrow::Cow;
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag_no_case, take_while, take_while1};
+use nom::bytes::complete::tag_no_case;
 use nom::character::complete::one_of;
 use nom::combinator::{all_consuming, opt, recognize};
-use nom::sequence::{pair, preceded, tuple};
+use nom::sequence::pair;
 use nom::IResult;
 
 /// The NaN bit pattern Prometheus stores for every NaN it parses (`value.NormalNaN`), so
@@ -33,31 +33,6 @@ pub fn go_quote_bytes(b: &[u8]) -> String {
     }
     out.push('"');
     out
-}
-
-fn is_digit(c: u8) -> bool {
-    c.is_ascii_digit()
-}
-
-/// Recognises the decimal float syntax Go's `strconv.ParseFloat` accepts (without
-/// underscores and hex forms, which the exposition parsers reject beforehand). Used by
-/// tests to check that the fast path accepts exactly this language.
-#[cfg(test)]
-fn go_decimal(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    recognize(tuple((
-        opt(one_of("+-")),
-        alt((
-            recognize(pair(
-                take_while1(is_digit),
-                opt(pair(nom::bytes::complete::tag("."), take_while(is_digit))),
-            )),
-            recognize(pair(nom::bytes::complete::tag("."), take_while1(is_digit))),
-        )),
-        opt(preceded(
-            one_of("eE"),
-            pair(opt(one_of("+-")), take_while1(is_digit)),
-        )),
-    )))(input)
 }
 
 /// Go's special values: `[+-]?(inf|infinity)` and unsigned `nan`, case-insensitive.
@@ -278,6 +253,32 @@ pub fn normalize_label_value<'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nom::bytes::complete::{take_while, take_while1};
+    use nom::sequence::{preceded, tuple};
+
+    fn is_digit(c: u8) -> bool {
+        c.is_ascii_digit()
+    }
+
+    /// Recognises the decimal float syntax Go's `strconv.ParseFloat` accepts (without
+    /// underscores and hex forms, which the exposition parsers reject beforehand). Used by
+    /// tests to check that the fast path accepts exactly this language.
+    fn go_decimal(input: &[u8]) -> IResult<&[u8], &[u8]> {
+        recognize(tuple((
+            opt(one_of("+-")),
+            alt((
+                recognize(pair(
+                    take_while1(is_digit),
+                    opt(pair(nom::bytes::complete::tag("."), take_while(is_digit))),
+                )),
+                recognize(pair(nom::bytes::complete::tag("."), take_while1(is_digit))),
+            )),
+            opt(preceded(
+                one_of("eE"),
+                pair(opt(one_of("+-")), take_while1(is_digit)),
+            )),
+        )))(input)
+    }
 
     #[test]
     fn floats_follow_go_acceptance() {
