@@ -11,6 +11,9 @@ use crate::functions::Function;
 ///
 /// `PartialEq` always returns `true`: two expressions are equal when they mean the same,
 /// wherever they were written. Compare `start`/`end` directly when the position matters.
+// Equality ignores the offsets but the derived `Hash` does not, which breaks the Hash/Eq
+// contract for spans as map keys; nothing uses spans as keys.
+#[allow(clippy::derived_hash_with_manual_eq)]
 #[derive(Clone, Copy, Debug, Default, Eq, Hash)]
 pub struct Span {
     pub start: u32,
@@ -89,15 +92,25 @@ pub struct VectorSelector {
     pub offset: i64,
     pub at: Option<AtModifier>,
     pub span: Span,
+    /// Experimental (`promql-duration-expr`): `offset <duration expression>`; `offset` is 0
+    /// until the engine resolves it.
+    pub offset_expr: Option<DurationExpr>,
+    /// Experimental (`promql-extended-range-selectors`): the `anchored` modifier.
+    pub anchored: bool,
+    /// Experimental (`promql-extended-range-selectors`): the `smoothed` modifier.
+    pub smoothed: bool,
 }
 
 /// A range selector: `selector[range]`. Offset and `@` live on the inner selector.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MatrixSelector {
     pub vs: VectorSelector,
-    /// Range in milliseconds (> 0).
+    /// Range in milliseconds (> 0); 0 when `range_expr` is set.
     pub range: i64,
     pub span: Span,
+    /// Experimental (`promql-duration-expr`): the range as a duration expression
+    /// (`foo[5m + step()]`), resolved by the engine once per query.
+    pub range_expr: Option<DurationExpr>,
 }
 
 /// A subquery: `expr[range:step] offset d @ t`.
@@ -111,6 +124,11 @@ pub struct SubqueryExpr {
     pub offset: i64,
     pub at: Option<AtModifier>,
     pub span: Span,
+    /// Experimental (`promql-duration-expr`): range, step and offset written as duration
+    /// expressions; the plain fields are 0 / `None` until the engine resolves them.
+    pub range_expr: Option<DurationExpr>,
+    pub step_expr: Option<DurationExpr>,
+    pub offset_expr: Option<DurationExpr>,
 }
 
 /// A function call.
@@ -208,6 +226,10 @@ pub enum BinaryOp {
     And,
     Or,
     Unless,
+    /// `</`: trims the upper part of native histograms (experimental in Prometheus 3.x).
+    TrimUpper,
+    /// `>/`: trims the lower part of native histograms.
+    TrimLower,
 }
 
 impl BinaryOp {
@@ -229,10 +251,12 @@ impl BinaryOp {
             BinaryOp::And => "and",
             BinaryOp::Or => "or",
             BinaryOp::Unless => "unless",
+            BinaryOp::TrimUpper => "</",
+            BinaryOp::TrimLower => ">/",
         }
     }
 
-    /// Binding strength: `or` 1, `and`/`unless` 2, comparisons 3, `+ -` 4,
+    /// Binding strength: `or` 1, `and`/`unless` 2, comparisons and `</ >/` 3, `+ -` 4,
     /// `* / % atan2` 5, `^` 6.
     pub fn precedence(self) -> u8 {
         match self {
@@ -243,7 +267,9 @@ impl BinaryOp {
             | BinaryOp::Gtr
             | BinaryOp::Lss
             | BinaryOp::Gte
-            | BinaryOp::Lte => 3,
+            | BinaryOp::Lte
+            | BinaryOp::TrimUpper
+            | BinaryOp::TrimLower => 3,
             BinaryOp::Add | BinaryOp::Sub => 4,
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod | BinaryOp::Atan2 => 5,
             BinaryOp::Pow => 6,
@@ -255,8 +281,17 @@ impl BinaryOp {
         self == BinaryOp::Pow
     }
 
+    /// `== != > < >= <=` (not the trim operators, which share their precedence).
     pub fn is_comparison(self) -> bool {
-        self.precedence() == 3
+        matches!(
+            self,
+            BinaryOp::Eql
+                | BinaryOp::Neq
+                | BinaryOp::Gtr
+                | BinaryOp::Lss
+                | BinaryOp::Gte
+                | BinaryOp::Lte
+        )
     }
 
     pub fn is_set_operator(self) -> bool {
@@ -286,6 +321,151 @@ pub struct VectorMatching {
     pub on: bool,
     /// Labels listed in `group_left (...)` / `group_right (...)`.
     pub include: Vec<String>,
+    /// Experimental (`promql-binop-fill-modifiers`): `fill(v)`, `fill_left(v)`,
+    /// `fill_right(v)`.
+    pub fill_values: VectorMatchFillValues,
+}
+
+/// Values standing in for a missing series on one side of a vector match. `None`: no
+/// filling, unmatched series produce no output.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VectorMatchFillValues {
+    pub lhs: Option<f64>,
+    pub rhs: Option<f64>,
+}
+
+impl PartialEq for VectorMatchFillValues {
+    /// NaN equals NaN here, as for [`NumberLiteral`]: `fill(NaN)` must round-trip.
+    fn eq(&self, o: &Self) -> bool {
+        same_optional_float(self.lhs, o.lhs) && same_optional_float(self.rhs, o.rhs)
+    }
+}
+
+fn same_float(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+fn same_optional_float(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same_float(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Arithmetic operators of duration expressions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DurationOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+}
+
+impl DurationOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DurationOp::Add => "+",
+            DurationOp::Sub => "-",
+            DurationOp::Mul => "*",
+            DurationOp::Div => "/",
+            DurationOp::Mod => "%",
+            DurationOp::Pow => "^",
+        }
+    }
+}
+
+/// Experimental (`promql-duration-expr`): arithmetic over durations in a range, a subquery
+/// step or an offset, e.g. `foo[5m + step()]` or `foo offset -min_of(step(), 1m)`.
+///
+/// Values are in seconds, as in Prometheus, which resolves the expression once per query
+/// (`step()` is the query step, `range()` its end minus its start; both 0 for an instant
+/// query). A plain literal range or offset never becomes a `DurationExpr`.
+#[derive(Clone, Debug)]
+pub enum DurationExpr {
+    /// A number of seconds, or a duration literal converted to seconds (`5m` is 300).
+    /// `duration` records which of the two was written (for printing; ignored by `==`).
+    Number {
+        seconds: f64,
+        duration: bool,
+        span: Span,
+    },
+    /// `step()`.
+    Step { span: Span },
+    /// `range()`.
+    Range { span: Span },
+    /// `min_of(a, b)`.
+    MinOf {
+        lhs: Box<DurationExpr>,
+        rhs: Box<DurationExpr>,
+        span: Span,
+    },
+    /// `max_of(a, b)`.
+    MaxOf {
+        lhs: Box<DurationExpr>,
+        rhs: Box<DurationExpr>,
+        span: Span,
+    },
+    /// Unary minus.
+    Neg { expr: Box<DurationExpr>, span: Span },
+    /// `lhs op rhs`.
+    Binary {
+        op: DurationOp,
+        lhs: Box<DurationExpr>,
+        rhs: Box<DurationExpr>,
+        span: Span,
+    },
+    /// Parentheses around a non-literal duration expression.
+    Paren { expr: Box<DurationExpr>, span: Span },
+}
+
+impl PartialEq for DurationExpr {
+    fn eq(&self, o: &Self) -> bool {
+        use DurationExpr as D;
+        match (self, o) {
+            (D::Number { seconds: a, .. }, D::Number { seconds: b, .. }) => same_float(*a, *b),
+            (D::Step { .. }, D::Step { .. }) | (D::Range { .. }, D::Range { .. }) => true,
+            (D::MinOf { lhs: a, rhs: b, .. }, D::MinOf { lhs: c, rhs: d, .. })
+            | (D::MaxOf { lhs: a, rhs: b, .. }, D::MaxOf { lhs: c, rhs: d, .. }) => {
+                a == c && b == d
+            }
+            (D::Neg { expr: a, .. }, D::Neg { expr: b, .. })
+            | (D::Paren { expr: a, .. }, D::Paren { expr: b, .. }) => a == b,
+            (
+                D::Binary {
+                    op: o1,
+                    lhs: a,
+                    rhs: b,
+                    ..
+                },
+                D::Binary {
+                    op: o2,
+                    lhs: c,
+                    rhs: d,
+                    ..
+                },
+            ) => o1 == o2 && a == c && b == d,
+            _ => false,
+        }
+    }
+}
+
+impl DurationExpr {
+    /// Where the expression was written.
+    pub fn span(&self) -> Span {
+        match self {
+            DurationExpr::Number { span, .. }
+            | DurationExpr::Step { span }
+            | DurationExpr::Range { span }
+            | DurationExpr::MinOf { span, .. }
+            | DurationExpr::MaxOf { span, .. }
+            | DurationExpr::Neg { span, .. }
+            | DurationExpr::Binary { span, .. }
+            | DurationExpr::Paren { span, .. } => *span,
+        }
+    }
 }
 
 /// A binary operation.
@@ -326,7 +506,7 @@ pub struct NumberLiteral {
 impl PartialEq for NumberLiteral {
     /// NaN equals NaN here: the literal `NaN` must survive a print/parse round trip.
     fn eq(&self, o: &Self) -> bool {
-        self.val.to_bits() == o.val.to_bits() || (self.val.is_nan() && o.val.is_nan())
+        same_float(self.val, o.val)
     }
 }
 
