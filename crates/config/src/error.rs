@@ -73,8 +73,9 @@ struct AtLine(Option<usize>);
 impl fmt::Display for AtLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(line) => write!(f, " (line {line})"),
-            None => Ok(()),
+            // Line 0 means "position unknown" (see `yaml::parse`'s libyaml fallback).
+            Some(line) if line > 0 => write!(f, " (line {line})"),
+            _ => Ok(()),
         }
     }
 }
@@ -101,14 +102,15 @@ impl ConfigError {
 
     /// The line (1-based) the error points at, when known.
     pub fn line(&self) -> Option<usize> {
-        match self {
+        let line = match self {
             ConfigError::Read { .. } => None,
             ConfigError::ConfigFile { source, .. } | ConfigError::RuleFile { source, .. } => {
                 source.line()
             }
             ConfigError::Syntax { line, .. } | ConfigError::Rule { line, .. } => Some(*line),
             ConfigError::Unsupported { line, .. } | ConfigError::Invalid { line, .. } => *line,
-        }
+        };
+        line.filter(|l| *l > 0)
     }
 
     /// The field name when this error says a field is not supported by promlite.

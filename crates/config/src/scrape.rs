@@ -119,6 +119,7 @@ impl ScrapeConfig {
         }
         let interval = f.duration("scrape_interval")?.filter(|d| !d.is_zero());
         let timeout = f.duration("scrape_timeout")?.filter(|d| !d.is_zero());
+        let timeout_line = f.key_line("scrape_timeout");
         if let Some(n) = f.get("scrape_protocols") {
             c.scrape_protocols = parse_scrape_protocols(
                 n,
@@ -235,7 +236,7 @@ impl ScrapeConfig {
             if t > c.scrape_interval {
                 return Err(ConfigError::invalid(
                     format!("scrape timeout greater than scrape interval for scrape config with job name {quoted_job}"),
-                    line,
+                    timeout_line.or(line),
                 ));
             }
         }

@@ -156,7 +156,64 @@ fn tag_name(tag: Option<Tag>) -> Option<String> {
 
 /// Parses the first document of `text`. `Ok(None)` for an empty document (only comments
 /// or whitespace), which Prometheus treats as an empty config.
+///
+/// `yaml-rust2` is stricter than libyaml (which Go's yaml and so Prometheus use) in a few
+/// corners, e.g. a flow sequence whose `]` sits at column 0 on the next line. A text it
+/// refuses is read again with `serde_norway` (libyaml): if libyaml accepts it, the tree is
+/// built from that, without line numbers (they read 0), so Prometheus-valid files still
+/// load; if libyaml refuses it too, its error (Prometheus's wording) is reported.
 pub(crate) fn parse(text: &str) -> Result<Option<Node>, ConfigError> {
+    match parse_with_positions(text) {
+        Ok(node) => Ok(node),
+        Err(strict_error) => match serde_norway::from_str::<serde_norway::Value>(text) {
+            Ok(value) => Ok(Some(from_libyaml_value(value)).filter(|n| !n.is_null())),
+            Err(e) => Err(libyaml_error(&e).unwrap_or(strict_error)),
+        },
+    }
+}
+
+fn libyaml_error(e: &serde_norway::Error) -> Option<ConfigError> {
+    let location = e.location()?;
+    let text = e.to_string();
+    let message = text.split(" at line ").next().unwrap_or(&text).to_string();
+    Some(ConfigError::Syntax {
+        message,
+        line: location.line(),
+    })
+}
+
+/// Builds a position-less tree (lines 0) from libyaml's reading of a document.
+fn from_libyaml_value(value: serde_norway::Value) -> Node {
+    use serde_norway::Value as V;
+    let scalar = |text: String, plain: bool| {
+        Value::Scalar(Scalar {
+            text,
+            plain,
+            tag: None,
+            block: false,
+        })
+    };
+    let value = match value {
+        V::Null => scalar(String::new(), true),
+        V::Bool(b) => scalar(b.to_string(), true),
+        V::Number(n) => scalar(n.to_string(), true),
+        V::String(s) => scalar(s, false),
+        V::Sequence(items) => Value::Seq(items.into_iter().map(from_libyaml_value).collect()),
+        V::Mapping(m) => Value::Map(
+            m.into_iter()
+                .map(|(k, v)| (from_libyaml_value(k), from_libyaml_value(v)))
+                .collect(),
+        ),
+        V::Tagged(t) => return from_libyaml_value(t.value),
+    };
+    Node {
+        value,
+        line: 0,
+        column: 0,
+    }
+}
+
+fn parse_with_positions(text: &str) -> Result<Option<Node>, ConfigError> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
@@ -411,6 +468,26 @@ mod tests {
             ));
         }
         assert!(parse(&text).is_err());
+    }
+
+    #[test]
+    fn flow_sequences_closed_at_column_zero_still_load() {
+        // libyaml (and so Prometheus) accepts this; yaml-rust2 alone does not.
+        let doc = parse("a:\n  - targets: ['x:1'\n\n]\n").unwrap().unwrap();
+        let Value::Map(entries) = &doc.value else {
+            panic!("not a map")
+        };
+        assert_eq!(entries[0].0.scalar_text(), Some("a"));
+        assert_eq!(doc.line, 0, "positions are unknown on this path");
+    }
+
+    #[test]
+    fn syntax_errors_use_libyaml_wording() {
+        let e = parse("a: b\n  c: d\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "yaml: mapping values are not allowed in this context (line 2)"
+        );
     }
 
     #[test]

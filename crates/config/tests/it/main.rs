@@ -2,5 +2,7 @@
 //! files and the seed fixtures.
 
 mod config_load;
+mod golden;
 mod relabel;
 mod rules;
+mod seeds;
