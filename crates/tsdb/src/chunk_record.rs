@@ -1,0 +1,77 @@
+//! The framing of one stored chunk, shared by `chunks_head/` files and block `chunks/`
+//! segment files: `uvarint(len(data)) | encoding u8 | data | crc32(encoding | data) u32 BE`.
+
+use std::path::Path;
+
+use promlite_encoding::checksum::crc32;
+use promlite_encoding::varint::{put_uvarint, ByteReader};
+use promlite_encoding::ChunkEncoding;
+
+use crate::error::{Result, TsdbError};
+
+/// A mapped chunk file (head or block), shared with readers that outlive its deletion.
+#[derive(Debug)]
+pub struct MappedFile {
+    pub path: std::path::PathBuf,
+    pub map: memmap2::Mmap,
+}
+
+impl MappedFile {
+    /// The framed chunk at `offset`, CRC checked.
+    pub fn chunk_at(&self, offset: usize) -> Result<(ChunkEncoding, &[u8])> {
+        decode_chunk_record(&self.map, offset, &self.path)
+    }
+}
+
+/// Appends one framed chunk to `out`.
+pub fn encode_chunk_record(encoding: ChunkEncoding, data: &[u8], out: &mut Vec<u8>) {
+    put_uvarint(out, data.len() as u64);
+    let start = out.len();
+    out.push(encoding.as_byte());
+    out.extend_from_slice(data);
+    let crc = crc32(out.get(start..).unwrap_or(&[]));
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// Reads the framed chunk at `offset` of `file` (whose path is used in errors),
+/// checking its CRC. Returns the encoding and the chunk bytes.
+pub fn decode_chunk_record<'a>(
+    file: &'a [u8],
+    offset: usize,
+    path: &Path,
+) -> Result<(ChunkEncoding, &'a [u8])> {
+    let at = |e: promlite_encoding::EncodingError| TsdbError::corruption(path, offset as u64, e);
+    let rest = file
+        .get(offset..)
+        .ok_or_else(|| TsdbError::corruption(path, offset as u64, "chunk offset beyond file"))?;
+    let mut r = ByteReader::new(rest);
+    let len = r.uvarint_len(rest.len()).map_err(at)?;
+    let body = r.bytes(len.saturating_add(1)).map_err(at)?;
+    let stored = r.u32_be().map_err(at)?;
+    promlite_encoding::checksum::verify_crc32(body, stored).map_err(at)?;
+    let (&enc, data) = body
+        .split_first()
+        .ok_or_else(|| at(promlite_encoding::EncodingError::Truncated))?;
+    let encoding = ChunkEncoding::from_byte(enc).map_err(at)?;
+    Ok((encoding, data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_bit_flip() {
+        let mut out = vec![0xaa];
+        encode_chunk_record(ChunkEncoding::Xor, b"hello", &mut out);
+        let p = Path::new("x");
+        let (e, d) = decode_chunk_record(&out, 1, p).unwrap();
+        assert_eq!((e, d), (ChunkEncoding::Xor, &b"hello"[..]));
+        for i in 1..out.len() {
+            let mut bad = out.clone();
+            bad[i] ^= 0x10;
+            assert!(decode_chunk_record(&bad, 1, p).is_err(), "flip at {i}");
+        }
+        assert!(decode_chunk_record(&out, 100, p).is_err());
+    }
+}

@@ -1,0 +1,191 @@
+//! `chunks_head/`: completed head chunks written to preallocated files and read back
+//! through read-only `memmap2` maps, so only open chunks stay on the heap.
+//!
+//! Each file is an 8-byte header (magic "PLHC", version) followed by framed chunks
+//! ([`crate::chunk_record`]). Writes go through `pwrite`; the shared map sees them
+//! through the page cache. The files are scratch space: at open the directory is
+//! emptied and the head is rebuilt from the WAL.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use memmap2::Mmap;
+use parking_lot::{Mutex, RwLock};
+use promlite_encoding::file_format::{header_bytes, HEADER_LEN};
+use promlite_encoding::ChunkEncoding;
+
+use crate::chunk_record::{encode_chunk_record, MappedFile};
+use crate::error::{IoContext, Result};
+
+pub const HEAD_CHUNKS_MAGIC: u32 = 0x504c_4843;
+pub const HEAD_CHUNKS_VERSION: u8 = 1;
+
+/// A completed head chunk: where it lives and what it spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadChunkRef {
+    pub mint: i64,
+    pub maxt: i64,
+    /// File number in the high 32 bits, byte offset in the low 32 bits.
+    pub location: u64,
+}
+
+impl HeadChunkRef {
+    pub fn file(&self) -> u32 {
+        (self.location >> 32) as u32
+    }
+    pub fn offset(&self) -> usize {
+        (self.location & 0xffff_ffff) as usize
+    }
+}
+
+struct Active {
+    index: u32,
+    file: File,
+    next_offset: u64,
+    size: u64,
+}
+
+struct FileInfo {
+    mapped: Arc<MappedFile>,
+    max_t: i64,
+    /// Bytes written so far (the file itself is preallocated and sparse).
+    written: u64,
+}
+
+/// The set of head chunk files.
+pub struct HeadChunkFiles {
+    dir: PathBuf,
+    file_size: u64,
+    active: Mutex<Option<Active>>,
+    files: RwLock<BTreeMap<u32, FileInfo>>,
+    scratch: Mutex<Vec<u8>>,
+}
+
+impl std::fmt::Debug for HeadChunkFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeadChunkFiles")
+            .field("dir", &self.dir)
+            .finish()
+    }
+}
+
+impl HeadChunkFiles {
+    /// Empties `dir` (its chunks are rebuilt from the WAL) and prepares to write there.
+    pub fn create(dir: &Path, file_size: u64) -> Result<HeadChunkFiles> {
+        if dir.exists() {
+            fs::remove_dir_all(dir).ctx(|| format!("clearing {}", dir.display()))?;
+        }
+        fs::create_dir_all(dir).ctx(|| format!("creating {}", dir.display()))?;
+        Ok(HeadChunkFiles {
+            dir: dir.to_path_buf(),
+            file_size: file_size.clamp(1 << 16, u64::from(u32::MAX)),
+            active: Mutex::new(None),
+            files: RwLock::new(BTreeMap::new()),
+            scratch: Mutex::new(Vec::with_capacity(512)),
+        })
+    }
+
+    fn new_file(&self, index: u32, min_size: u64) -> Result<Active> {
+        let path = self.dir.join(format!("{index:06}"));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .ctx(|| format!("creating {}", path.display()))?;
+        let size = self.file_size.max(min_size + HEADER_LEN as u64);
+        file.set_len(size)
+            .ctx(|| format!("sizing {}", path.display()))?;
+        file.write_all_at(&header_bytes(HEAD_CHUNKS_MAGIC, HEAD_CHUNKS_VERSION), 0)
+            .ctx(|| format!("writing header of {}", path.display()))?;
+        // SAFETY: the file is private to this process; regions are written (pwrite) before
+        // any reader learns their offsets, and written regions are never rewritten.
+        let map = unsafe { Mmap::map(&file) }.ctx(|| format!("mapping {}", path.display()))?;
+        self.files.write().insert(
+            index,
+            FileInfo {
+                mapped: Arc::new(MappedFile { path, map }),
+                max_t: i64::MIN,
+                written: HEADER_LEN as u64,
+            },
+        );
+        Ok(Active {
+            index,
+            file,
+            next_offset: HEADER_LEN as u64,
+            size,
+        })
+    }
+
+    /// Writes a completed chunk and returns its reference.
+    pub fn write_chunk(
+        &self,
+        encoding: ChunkEncoding,
+        data: &[u8],
+        mint: i64,
+        maxt: i64,
+    ) -> Result<HeadChunkRef> {
+        let mut scratch = self.scratch.lock();
+        scratch.clear();
+        encode_chunk_record(encoding, data, &mut scratch);
+        let need = scratch.len() as u64;
+        let mut active = self.active.lock();
+        let fits = active
+            .as_ref()
+            .is_some_and(|a| a.next_offset + need <= a.size);
+        if !fits {
+            let next = active.as_ref().map(|a| a.index + 1).unwrap_or(1);
+            *active = Some(self.new_file(next, need)?);
+        }
+        let Some(a) = active.as_mut() else {
+            return Err(crate::TsdbError::Other("no active head chunk file".into()));
+        };
+        let offset = a.next_offset;
+        a.file
+            .write_all_at(&scratch, offset)
+            .ctx(|| format!("writing head chunk to file {}", a.index))?;
+        a.next_offset += need;
+        if let Some(info) = self.files.write().get_mut(&a.index) {
+            info.max_t = info.max_t.max(maxt);
+            info.written += need;
+        }
+        Ok(HeadChunkRef {
+            mint,
+            maxt,
+            location: (u64::from(a.index) << 32) | offset,
+        })
+    }
+
+    /// The map holding file `index`.
+    pub fn file(&self, index: u32) -> Option<Arc<MappedFile>> {
+        self.files.read().get(&index).map(|i| i.mapped.clone())
+    }
+
+    /// Deletes files (except the active one) whose chunks all end before `mint`.
+    pub fn truncate_before(&self, mint: i64) -> Result<()> {
+        let active = self.active.lock().as_ref().map(|a| a.index);
+        let mut files = self.files.write();
+        let old: Vec<u32> = files
+            .iter()
+            .filter(|(i, info)| Some(**i) != active && info.max_t < mint)
+            .map(|(i, _)| *i)
+            .collect();
+        for i in old {
+            if let Some(info) = files.remove(&i) {
+                // Readers holding the map keep it valid after the unlink.
+                fs::remove_file(&info.mapped.path)
+                    .ctx(|| format!("removing {}", info.mapped.path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes written into the files (not their preallocated size).
+    pub fn size_bytes(&self) -> u64 {
+        self.files.read().values().map(|i| i.written).sum()
+    }
+}

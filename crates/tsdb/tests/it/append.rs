@@ -1,0 +1,182 @@
+//! Append rules: ordering errors and counters, out of bounds, rollback, refs, concurrency.
+
+use promlite_model::{Matcher, STALE_NAN};
+use promlite_storage::{Appendable, StorageError};
+
+use crate::common::*;
+
+#[test]
+fn ordering_rules_and_counters_match_prometheus() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let a = lbl(&[("__name__", "x"), ("i", "1")]);
+    let mut app = db.appender();
+    let r = app.append(None, &a, 10_000, 1.0).unwrap();
+    assert_eq!(
+        app.append(Some(r), &a, 5_000, 1.0),
+        Err(StorageError::OutOfOrderSample)
+    );
+    assert_eq!(
+        app.append(Some(r), &a, 10_000, 2.0),
+        Err(StorageError::DuplicateSampleForTimestamp)
+    );
+    assert_eq!(app.append(Some(r), &a, 10_000, 1.0), Ok(r)); // exact duplicate: accepted, not stored
+    app.append(Some(r), &a, 20_000, STALE_NAN).unwrap();
+    app.commit().unwrap();
+    let mut app = db.appender();
+    assert_eq!(
+        app.append(None, &a, 15_000, 1.0),
+        Err(StorageError::OutOfOrderSample)
+    );
+    app.append(None, &a, 30_000, 3.0).unwrap();
+    app.rollback().unwrap();
+    app.commit().unwrap();
+
+    let got = dump(&db);
+    assert_eq!(got.len(), 1);
+    let ts: Vec<i64> = got[0].1.iter().map(|s| s.t).collect();
+    assert_eq!(ts, vec![10_000, 20_000]);
+    assert_eq!(got[0].1[1].v.to_bits(), STALE_NAN.to_bits());
+    let m = db.metrics();
+    assert_eq!(
+        m.get("prometheus_tsdb_out_of_order_samples_total"),
+        Some(2.0)
+    );
+    assert_eq!(m.get("promlite_tsdb_duplicate_samples_total"), Some(1.0));
+    assert_eq!(
+        m.get("prometheus_tsdb_head_samples_appended_total"),
+        Some(2.0)
+    );
+    assert_eq!(m.get("prometheus_tsdb_head_series"), Some(1.0));
+}
+
+#[test]
+fn samples_behind_the_appendable_window_are_out_of_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let a = lbl(&[("__name__", "x")]);
+    let b = lbl(&[("__name__", "y")]);
+    let mut app = db.appender();
+    app.append(None, &a, 10 * HOUR, 1.0).unwrap();
+    app.commit().unwrap();
+    // Half a block range (1 h) behind the newest sample is the limit.
+    assert_eq!(
+        app.append(None, &b, 10 * HOUR - 2 * HOUR, 1.0),
+        Err(StorageError::OutOfBounds)
+    );
+    app.append(None, &b, 10 * HOUR - HOUR / 2, 1.0).unwrap();
+    app.commit().unwrap();
+    assert_eq!(
+        db.metrics()
+            .get("prometheus_tsdb_out_of_bound_samples_total"),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn stale_refs_and_empty_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let a = lbl(&[("__name__", "x")]);
+    let mut app = db.appender();
+    // A reference that names no series falls back to the labels.
+    let r = app.append(Some(987_654), &a, 1, 1.0).unwrap();
+    // A reference with empty labels is fine once valid.
+    app.append(Some(r), &promlite_model::Labels::empty(), 2, 2.0)
+        .unwrap();
+    assert!(matches!(
+        app.append(None, &promlite_model::Labels::empty(), 3, 1.0),
+        Err(StorageError::InvalidLabels(_))
+    ));
+    app.commit().unwrap();
+    assert_eq!(dump(&db)[0].1.len(), 2);
+}
+
+#[test]
+fn concurrent_appenders_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let threads = 4;
+    let series_per_thread = 200;
+    let steps = 300;
+    std::thread::scope(|s| {
+        for th in 0..threads {
+            let db = db.clone();
+            s.spawn(move || {
+                let labels: Vec<_> = (0..series_per_thread)
+                    .map(|i| {
+                        lbl(&[
+                            ("__name__", "c"),
+                            ("t", &th.to_string()),
+                            ("i", &i.to_string()),
+                        ])
+                    })
+                    .collect();
+                let mut refs = vec![None; labels.len()];
+                let mut app = db.appender();
+                for step in 0..steps {
+                    for (i, l) in labels.iter().enumerate() {
+                        refs[i] = Some(
+                            app.append(refs[i], l, step * 15_000, (step + i as i64) as f64)
+                                .unwrap(),
+                        );
+                    }
+                    app.commit().unwrap();
+                }
+            });
+        }
+    });
+    let got = dump(&db);
+    assert_eq!(got.len(), (threads * series_per_thread) as usize);
+    for (l, samples) in &got {
+        let i: i64 = l.get("i").unwrap().parse().unwrap();
+        assert_eq!(samples.len(), steps as usize, "{l}");
+        assert!(samples
+            .iter()
+            .enumerate()
+            .all(|(s, x)| x.t == s as i64 * 15_000 && x.v == (s as i64 + i) as f64));
+    }
+    let n = (threads * series_per_thread * steps) as f64;
+    assert_eq!(
+        db.metrics()
+            .get("prometheus_tsdb_head_samples_appended_total"),
+        Some(n)
+    );
+    // Reopen: the WAL gives everything back.
+    db.close().unwrap();
+    drop(db);
+    let db = open(dir.path());
+    let again = dump(&db);
+    assert_eq!(again.len(), got.len());
+    for (a, b) in got.iter().zip(&again) {
+        assert_eq!(a.0, b.0);
+        assert!(same_samples(&a.1, &b.1));
+    }
+    assert_eq!(
+        query(
+            &db,
+            &[Matcher::equal("t", "2"), Matcher::equal("i", "7")],
+            0,
+            i64::MAX
+        )
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn poisoned_database_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let a = lbl(&[("__name__", "x")]);
+    let mut app = db.appender();
+    app.append(None, &a, 1, 1.0).unwrap();
+    app.commit().unwrap();
+    db.simulate_fsync_failure("injected by test");
+    app.append(None, &a, 2, 1.0).unwrap();
+    assert!(matches!(app.commit(), Err(StorageError::Poisoned(_))));
+    assert!(db.poisoned().unwrap().contains("injected"));
+    assert_eq!(db.metrics().get("promlite_tsdb_poisoned"), Some(1.0));
+    // Reads still work.
+    assert_eq!(dump(&db)[0].1.len(), 1);
+}

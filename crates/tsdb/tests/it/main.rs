@@ -1,0 +1,9 @@
+//! Integration tests of promlite-tsdb, one module per theme.
+
+mod append;
+mod common;
+mod compaction;
+mod corrupt;
+mod crash;
+mod query;
+mod wal;
