@@ -4,5 +4,6 @@
 mod config_load;
 mod golden;
 mod relabel;
+mod robustness;
 mod rules;
 mod seeds;
