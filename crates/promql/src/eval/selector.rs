@@ -1,0 +1,135 @@
+//! Selectors: reading series from the storage once per query and turning their samples
+//! into per-step values (instant selectors, with lookback and staleness) or raw windows
+//! (range selectors).
+
+use promlite_model::{is_stale_nan, Labels, Sample};
+
+use super::Evaluator;
+use crate::error::Result;
+use crate::plan::{MatrixNode, SelectorNode};
+use crate::value::{StepSeries, Val};
+
+impl<'c, 'q> Evaluator<'c, 'q> {
+    /// Calls `f` with each selected series and its samples within the selector's time
+    /// range (staleness markers included), in label order. One buffer is reused.
+    pub(crate) fn for_each_selected(
+        &self,
+        sel: &SelectorNode,
+        mut f: impl FnMut(&Labels, &[Sample]) -> Result<()>,
+    ) -> Result<()> {
+        let set = self.ctx.querier.select(&sel.matchers, &sel.hints)?;
+        let mut buf: Vec<Sample> = Vec::new();
+        for series in set {
+            self.check_abort()?;
+            let series = series?;
+            buf.clear();
+            series.samples_into(sel.hints.start, sel.hints.end, &mut buf)?;
+            f(series.labels(), &buf)?;
+        }
+        Ok(())
+    }
+
+    /// The time a selector reads at for evaluation time `t`.
+    #[inline]
+    pub(crate) fn reference_time(t: i64, offset: i64, at: Option<i64>) -> i64 {
+        match at {
+            Some(a) => a - offset,
+            None => t - offset,
+        }
+    }
+
+    /// The offset Prometheus uses for a selector or subquery relative to this grid's start
+    /// once `@` is folded into it (`setOffsetForAtModifier`).
+    pub(crate) fn effective_offset(&self, offset: i64, at: Option<i64>) -> i64 {
+        match at {
+            Some(a) => offset + (self.start - a),
+            None => offset,
+        }
+    }
+
+    /// The latest sample at or before `ref_t`, if it is newer than the lookback delta and
+    /// not a staleness marker.
+    pub(crate) fn lookback_sample(&self, samples: &[Sample], ref_t: i64) -> Option<Sample> {
+        let j = samples.partition_point(|s| s.t <= ref_t);
+        let s = *samples.get(j.checked_sub(1)?)?;
+        if s.t > ref_t - self.ctx.lookback && !is_stale_nan(s.v) {
+            Some(s)
+        } else {
+            None
+        }
+    }
+
+    /// Per-step samples of one series for an instant selector: `(step time, sample found)`.
+    pub(crate) fn instant_samples(
+        &self,
+        samples: &[Sample],
+        offset: i64,
+        at: Option<i64>,
+        mut f: impl FnMut(i64, Sample),
+    ) {
+        let n = self.num_steps();
+        if let Some(a) = at {
+            if let Some(s) = self.lookback_sample(samples, a - offset) {
+                for i in 0..n {
+                    f(self.step_time(i), s);
+                }
+            }
+            return;
+        }
+        let lookback = self.ctx.lookback;
+        let mut j = 0;
+        for i in 0..n {
+            let t = self.step_time(i);
+            let ref_t = t - offset;
+            while j < samples.len() && samples[j].t <= ref_t {
+                j += 1;
+            }
+            if j == 0 {
+                continue;
+            }
+            let s = samples[j - 1];
+            if s.t > ref_t - lookback && !is_stale_nan(s.v) {
+                f(t, s);
+            }
+        }
+    }
+
+    pub(crate) fn eval_vector_selector(&self, sel: &SelectorNode) -> Result<Val> {
+        let mut out = Vec::new();
+        self.for_each_selected(sel, |labels, samples| {
+            let mut points = Vec::new();
+            self.instant_samples(samples, sel.offset, sel.at, |t, s| {
+                points.push(Sample::new(t, s.v));
+            });
+            if !points.is_empty() {
+                self.add_samples(points.len())?;
+                out.push(StepSeries::new(labels.clone(), points));
+            }
+            Ok(())
+        })?;
+        Ok(Val::Vector(out))
+    }
+
+    /// A range selector evaluated on its own (instant query of `foo[5m]`): the raw samples
+    /// in `(t - offset - range, t - offset]` at the first step, staleness markers removed.
+    pub(crate) fn eval_matrix_selector(&self, m: &MatrixNode) -> Result<Val> {
+        let maxt = Self::reference_time(self.start, m.sel.offset, m.sel.at);
+        let mint = maxt - m.range;
+        let mut out = Vec::new();
+        self.for_each_selected(&m.sel, |labels, samples| {
+            let lo = samples.partition_point(|s| s.t <= mint);
+            let hi = samples.partition_point(|s| s.t <= maxt);
+            let points: Vec<Sample> = samples[lo..hi.max(lo)]
+                .iter()
+                .filter(|s| !is_stale_nan(s.v))
+                .copied()
+                .collect();
+            if !points.is_empty() {
+                self.add_samples(points.len())?;
+                out.push(StepSeries::new(labels.clone(), points));
+            }
+            Ok(())
+        })?;
+        Ok(Val::Matrix(out))
+    }
+}
