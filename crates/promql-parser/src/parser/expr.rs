@@ -128,8 +128,18 @@ impl Parser<'_> {
                 } else {
                     VectorMatchCardinality::OneToMany
                 };
-                if self.peek_kind()? == TokenKind::LeftParen {
+                // The label list is optional, but Prometheus's grammar still reports a token
+                // that can follow neither as a missing list.
+                let next = self.peek_kind()?;
+                if next == TokenKind::LeftParen {
                     matching.include = self.parse_grouping_labels()?;
+                } else if !starts_expression(next)
+                    && !matches!(
+                        next,
+                        TokenKind::Fill | TokenKind::FillLeft | TokenKind::FillRight
+                    )
+                {
+                    return Err(self.unexpected("grouping opts", "\"(\""));
                 }
             }
         }

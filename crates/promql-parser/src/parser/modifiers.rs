@@ -57,7 +57,8 @@ impl Parser<'_> {
             if vs.offset != 0 {
                 return Err(self.error_at(bracket_span, "no offset modifiers allowed before range"));
             }
-            if vs.at.is_some() {
+            // Like Prometheus, only a numeric `@` counts here: `foo @ end() [1h]` is accepted.
+            if matches!(vs.at, Some(AtModifier::Timestamp(_))) {
                 return Err(self.error_at(bracket_span, "no @ modifiers allowed before range"));
             }
             return Ok(Expr::MatrixSelector(MatrixSelector {
