@@ -1,0 +1,5 @@
+//! Integration tests of the PromQL parser: golden files, print/parse round trips,
+//! Prometheus's own test scripts and the oracle's query set.
+
+mod dump;
+mod golden;
