@@ -515,6 +515,10 @@ impl PartialEq for NumberLiteral {
 pub struct StringLiteral {
     pub val: String,
     pub span: Span,
+    /// The exact bytes when escapes produced invalid UTF-8 (`"a\xc5z"`); `val` then holds
+    /// them decoded lossily. Prometheus keeps such bytes, and rejects them at evaluation
+    /// where a label name is needed (`invalid label name "a\xc5z"`).
+    pub invalid_utf8: Option<Vec<u8>>,
 }
 
 /// A PromQL expression.

@@ -228,6 +228,14 @@ pub fn format_duration(ms: i64) -> String {
 /// Prometheus's `strutil.Unquote` for `"..."`, `'...'` and `` `...` `` literals. Escapes
 /// that denote bytes (`\xff`, `\377`) that do not form UTF-8 become U+FFFD.
 pub(crate) fn unquote(text: &str) -> Result<String, ()> {
+    unquote_bytes(text).map(|bytes| match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Like [`unquote`], keeping the exact bytes (which need not be UTF-8).
+pub(crate) fn unquote_bytes(text: &str) -> Result<Vec<u8>, ()> {
     let mut chars = text.chars();
     let quote = chars.next().ok_or(())?;
     let body = text
@@ -240,7 +248,7 @@ pub(crate) fn unquote(text: &str) -> Result<String, ()> {
         return if body.contains('`') {
             Err(())
         } else {
-            Ok(body.to_string())
+            Ok(body.as_bytes().to_vec())
         };
     }
     if (quote != '"' && quote != '\'') || body.contains('\n') {
@@ -298,7 +306,7 @@ pub(crate) fn unquote(text: &str) -> Result<String, ()> {
             bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
         }
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -48,6 +48,36 @@ fn format_go_g(value: f64) -> String {
     format_number(value)
 }
 
+/// Go's `strconv.Quote`, except that U+FFFD is escaped: Prometheus's lexer rejects the
+/// literal character, so Go's output would not parse back.
+pub(crate) fn quote_string(s: &str) -> String {
+    go_quote(s).replace('\u{FFFD}', "\\ufffd")
+}
+
+/// Go's `strconv.Quote` of bytes that are not all UTF-8: invalid bytes as `\xNN`.
+fn quote_bytes(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        let valid = quote_string(chunk.valid());
+        out.push_str(&valid[1..valid.len() - 1]);
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A label matcher as Prometheus prints it (`name="value"`, names quoted when needed).
+fn matcher_text(m: &promlite_model::Matcher) -> String {
+    let name = if is_valid_legacy_label_name(&m.name) {
+        m.name.clone()
+    } else {
+        quote_string(&m.name)
+    };
+    format!("{name}{}{}", m.op.as_str(), quote_string(&m.value))
+}
+
 /// Prints a metric name bare when it lexes back as a metric name.
 fn bare_metric_name_ok(name: &str) -> bool {
     if !is_valid_legacy_metric_name(name) {
@@ -69,7 +99,7 @@ fn write_label_list(f: &mut Formatter<'_>, labels: &[String]) -> fmt::Result {
         if bare {
             f.write_str(label)?;
         } else {
-            f.write_str(&go_quote(label))?;
+            f.write_str(&quote_string(label))?;
         }
     }
     Ok(())
@@ -79,7 +109,10 @@ impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Number(n) => f.write_str(&format_number(n.val)),
-            Expr::String(s) => f.write_str(&go_quote(&s.val)),
+            Expr::String(s) => match &s.invalid_utf8 {
+                Some(bytes) => f.write_str(&quote_bytes(bytes)),
+                None => f.write_str(&quote_string(&s.val)),
+            },
             Expr::VectorSelector(vs) => write_vector_selector(f, vs, true),
             Expr::MatrixSelector(ms) => write_matrix_selector(f, ms),
             Expr::Subquery(sq) => write_subquery(f, sq),
@@ -179,10 +212,10 @@ fn write_matchers(f: &mut Formatter<'_>, vs: &VectorSelector) -> fmt::Result {
         if bare_metric_name_ok(n) && !other_name_matcher {
             f.write_str(n)?;
         } else {
-            inside.push(go_quote(n));
+            inside.push(quote_string(n));
         }
     }
-    inside.extend(rest.iter().map(|m| m.to_string()));
+    inside.extend(rest.iter().map(matcher_text));
     if !inside.is_empty() || name.is_none() || !first_is_name {
         write!(f, "{{{}}}", inside.join(","))?;
     }

@@ -246,9 +246,13 @@ impl Parser<'_> {
             TokenKind::String => {
                 self.advance()?;
                 let val = self.unquote_token(token)?;
+                let invalid_utf8 = crate::literals::unquote_bytes(self.text(token))
+                    .ok()
+                    .filter(|bytes| std::str::from_utf8(bytes).is_err());
                 Ok(Expr::String(StringLiteral {
                     val,
                     span: Span::new(token.start, token.end),
+                    invalid_utf8,
                 }))
             }
             TokenKind::LeftParen => self.parse_paren(),
