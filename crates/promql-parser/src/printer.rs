@@ -353,9 +353,13 @@ fn format_duration_number(seconds: f64, duration: bool) -> String {
 /// one (signed) term and reads what follows as an operator on the selector, so a leading
 /// term that would be taken that way is wrapped or prefixed to keep the meaning.
 fn write_offset_expr(f: &mut Formatter<'_>, expr: &DurationExpr) -> fmt::Result {
-    let DurationExpr::Binary { .. } = expr else {
-        return write!(f, "{expr}");
-    };
+    match expr {
+        // `+(d)` reads back as the same parenthesised expression, and unlike `(d)` it does
+        // not let a following `+ x` continue the offset.
+        DurationExpr::Paren { .. } => return write!(f, "+{expr}"),
+        DurationExpr::Binary { .. } => {}
+        _ => return write!(f, "{expr}"),
+    }
     let mut text = String::new();
     write_binary_with_guarded_leftmost(&mut text, expr)?;
     f.write_str(&text)

@@ -222,6 +222,14 @@ impl Parser<'_> {
 /// engine to resolve (the milliseconds are then 0).
 fn split_literal(duration: DurationExpr) -> (i64, Option<DurationExpr>) {
     match duration {
+        // A duration literal (`390d17h15m40s745ms`) is a whole number of milliseconds; taking
+        // it exactly keeps printing and re-parsing stable. Prometheus goes through float
+        // nanoseconds and can lose a millisecond beyond about 104 days.
+        DurationExpr::Number {
+            seconds,
+            duration: true,
+            ..
+        } => ((seconds * 1000.0).round() as i64, None),
         DurationExpr::Number { seconds, .. } => (seconds_to_millis(seconds), None),
         other => (0, Some(other)),
     }

@@ -4,3 +4,4 @@
 mod conformance;
 mod dump;
 mod golden;
+mod roundtrip;
