@@ -10,7 +10,7 @@
 //! uvarint  number of samples n (at most MAX_SAMPLES); nothing follows when n = 0
 //! ivarint  first timestamp
 //! ivarint  last timestamp - first timestamp
-//! u8       layout: bits 0-1 timestamp layout, bits 2-3 value layout, bits 4-7 zero
+//! u8       layout: bits 0-1 timestamp layout, bits 2-4 value layout, bits 5-7 zero
 //! ...      timestamp section (see `timestamps`), then value section (see `values`)
 //! ```
 //! Values round-trip bit-exactly: NaN payloads (including Prometheus's stale marker), infinities
@@ -22,7 +22,9 @@ mod bit_packing;
 mod bit_stream;
 mod byte_io;
 mod decimal;
+mod decimal_layout;
 mod error;
+mod float_bits;
 mod for_packing;
 mod int_sequence;
 mod rice_packing;
@@ -166,11 +168,11 @@ fn decode_sections(
         return reader.finish();
     }
     let layout = reader.read_u8("layout byte")?;
-    if layout & 0xf0 != 0 {
+    if layout & 0xe0 != 0 {
         return Err(error::invalid_field("layout byte", u64::from(layout)));
     }
     let timestamp_layout = TimestampLayout::from_bits(layout)?;
-    let value_layout = ValueLayout::from_bits(layout >> 2);
+    let value_layout = ValueLayout::from_bits(layout >> 2)?;
     decode_timestamps(
         &mut reader,
         timestamp_layout,

@@ -1,45 +1,46 @@
-//! The value section: constant, decimal mantissas with a shared exponent (plus raw-bit
-//! exceptions), or order-preserving float bit patterns — whichever is smallest for the series.
+//! The value section: constant, decimal mantissas, or raw float bits (whole or split) —
+//! whichever is smallest for the series. The layout is stored in the block layout byte.
 //!
 //! ```text
 //! constant bits      u64 little-endian bit pattern
 //! constant decimal   u8 decimals, ivarint mantissa
-//! decimal            u8 decimals, uvarint exception count,
-//!                    per exception: uvarint gap to the previous exception index, u64 LE bits,
-//!                    integer sequence of mantissas (exceptions hold the previous mantissa)
-//! float bits         integer sequence of order-preserving bit patterns
+//! decimal            see `decimal_layout`
+//! float bits, split  see `float_bits`
 //! ```
 
-use super::byte_io::{put_ivarint, put_uvarint, ByteReader};
-use super::decimal::{
-    decimal_to_f64, extend_with_decimals, power_of_ten, rescale, shortest_decimal, MAX_DECIMALS,
+use super::byte_io::{put_ivarint, ByteReader};
+use super::decimal::{decimal_to_f64, shortest_decimal};
+use super::decimal_layout::{
+    candidate_decimal_counts, decode_decimal, encode_decimal, read_divisor,
 };
 use super::error;
-use super::int_sequence::{decode_int_sequence, encode_int_sequence};
+use super::float_bits::{
+    decode_float_bits, decode_split_float, encode_float_bits, encode_split_float,
+};
 use crate::EncodingError;
 
-/// How the value section is laid out; stored in two bits of the block layout byte.
+/// How the value section is laid out; stored in three bits of the block layout byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ValueLayout {
     ConstantBits = 0,
     Decimal = 1,
     FloatBits = 2,
     ConstantDecimal = 3,
+    SplitFloat = 4,
 }
 
 impl ValueLayout {
-    pub(crate) fn from_bits(bits: u8) -> Self {
-        match bits & 0b11 {
-            0 => Self::ConstantBits,
-            1 => Self::Decimal,
-            2 => Self::FloatBits,
-            _ => Self::ConstantDecimal,
+    pub(crate) fn from_bits(bits: u8) -> Result<Self, EncodingError> {
+        match bits {
+            0 => Ok(Self::ConstantBits),
+            1 => Ok(Self::Decimal),
+            2 => Ok(Self::FloatBits),
+            3 => Ok(Self::ConstantDecimal),
+            4 => Ok(Self::SplitFloat),
+            other => Err(error::invalid_field("value layout", u64::from(other))),
         }
     }
 }
-
-/// At most this fraction (1/N) of the values may be raw-bit exceptions in a decimal layout.
-const MAX_EXCEPTION_FRACTION: usize = 8;
 
 /// Encodes `values` (non-empty) in the smallest layout; returns the layout and appends its bytes.
 pub(crate) fn encode_values(values: &[f64], out: &mut Vec<u8>) -> ValueLayout {
@@ -68,124 +69,26 @@ pub(crate) fn encode_values(values: &[f64], out: &mut Vec<u8>) -> ValueLayout {
     }
     let mut best_layout = ValueLayout::FloatBits;
     let mut best = Vec::new();
-    let bit_patterns: Vec<i64> = values
-        .iter()
-        .map(|&value| order_preserving_bits(value))
-        .collect();
-    encode_int_sequence(&bit_patterns, &mut best);
+    encode_float_bits(values, &mut best);
+    let mut candidate = Vec::new();
     for decimals in candidate_decimal_counts(&views) {
-        let mut candidate = Vec::new();
+        candidate.clear();
         if encode_decimal(values, &views, decimals, &mut candidate) && candidate.len() < best.len()
         {
-            best = candidate;
+            std::mem::swap(&mut best, &mut candidate);
             best_layout = ValueLayout::Decimal;
+        }
+    }
+    if best_layout != ValueLayout::Decimal {
+        candidate.clear();
+        encode_split_float(values, &mut candidate);
+        if candidate.len() < best.len() {
+            std::mem::swap(&mut best, &mut candidate);
+            best_layout = ValueLayout::SplitFloat;
         }
     }
     out.extend_from_slice(&best);
     best_layout
-}
-
-/// The shared digit counts worth trying: the largest one, and smaller ones that leave few
-/// values as exceptions (one odd long fraction should not inflate every mantissa).
-fn candidate_decimal_counts(views: &[Option<(i64, u8)>]) -> Vec<u8> {
-    let mut histogram = [0usize; MAX_DECIMALS as usize + 1];
-    let mut undecimal = 0usize;
-    for view in views {
-        match view {
-            Some((_, decimals)) => {
-                if let Some(slot) = histogram.get_mut(usize::from(*decimals)) {
-                    *slot += 1;
-                }
-            }
-            None => undecimal += 1,
-        }
-    }
-    let budget = views.len() / MAX_EXCEPTION_FRACTION;
-    let mut candidates = Vec::new();
-    let mut exceptions_above = undecimal;
-    for decimals in (0..=MAX_DECIMALS).rev() {
-        let here = histogram.get(usize::from(decimals)).copied().unwrap_or(0);
-        if here > 0 && exceptions_above <= budget {
-            candidates.push(decimals);
-            if candidates.len() == 3 {
-                break;
-            }
-        }
-        exceptions_above += here;
-    }
-    candidates
-}
-
-/// Appends the decimal layout with `decimals` shared digits; false if it cannot hold the values.
-fn encode_decimal(
-    values: &[f64],
-    views: &[Option<(i64, u8)>],
-    decimals: u8,
-    out: &mut Vec<u8>,
-) -> bool {
-    let Some(divisor) = power_of_ten(decimals) else {
-        return false;
-    };
-    let mut mantissas = Vec::with_capacity(values.len());
-    let mut exceptions: Vec<usize> = Vec::new();
-    for (index, (view, value)) in views.iter().zip(values).enumerate() {
-        let exact = view
-            .and_then(|(mantissa, own)| rescale(mantissa, own, decimals))
-            .filter(|&mantissa| decimal_to_f64(mantissa, divisor).to_bits() == value.to_bits());
-        match exact {
-            Some(mantissa) => mantissas.push(Some(mantissa)),
-            None => {
-                exceptions.push(index);
-                mantissas.push(None);
-            }
-        }
-    }
-    if exceptions.len() > values.len() / MAX_EXCEPTION_FRACTION {
-        return false;
-    }
-    // Exceptions repeat the previous mantissa (or the first real one) so deltas stay small.
-    let Some(first_real) = mantissas.iter().flatten().copied().next() else {
-        return false;
-    };
-    let mut previous = first_real;
-    let filled: Vec<i64> = mantissas
-        .iter()
-        .map(|slot| {
-            previous = slot.unwrap_or(previous);
-            previous
-        })
-        .collect();
-    out.push(decimals);
-    put_uvarint(out, exceptions.len() as u64);
-    let mut next_expected = 0usize;
-    for &index in &exceptions {
-        put_uvarint(out, (index - next_expected) as u64);
-        next_expected = index + 1;
-        let bits = values.get(index).map_or(0, |value| value.to_bits());
-        out.extend_from_slice(&bits.to_le_bytes());
-    }
-    encode_int_sequence(&filled, out);
-    true
-}
-
-/// Maps float bits to integers that sort like the floats (negative values flip their magnitude),
-/// so slowly moving values of either sign give small deltas. The map is its own inverse.
-fn order_preserving_bits(value: f64) -> i64 {
-    let bits = value.to_bits() as i64;
-    if bits < 0 {
-        bits ^ i64::MAX
-    } else {
-        bits
-    }
-}
-
-fn from_order_preserving_bits(mapped: i64) -> f64 {
-    let bits = if mapped < 0 {
-        mapped ^ i64::MAX
-    } else {
-        mapped
-    };
-    f64::from_bits(bits as u64)
 }
 
 /// Reads `count` values in `layout` and appends them to `out`.
@@ -209,54 +112,9 @@ pub(crate) fn decode_values(
                 count,
             ));
         }
-        ValueLayout::FloatBits => {
-            let mut patterns = Vec::with_capacity(count);
-            decode_int_sequence(reader, count, &mut patterns)?;
-            out.extend(
-                patterns
-                    .iter()
-                    .map(|&mapped| from_order_preserving_bits(mapped)),
-            );
-        }
+        ValueLayout::FloatBits => decode_float_bits(reader, count, out)?,
+        ValueLayout::SplitFloat => decode_split_float(reader, count, out)?,
         ValueLayout::Decimal => decode_decimal(reader, count, out)?,
-    }
-    Ok(())
-}
-
-fn read_divisor(reader: &mut ByteReader<'_>) -> Result<f64, EncodingError> {
-    let decimals = reader.read_u8("decimal digit count")?;
-    power_of_ten(decimals)
-        .ok_or_else(|| error::invalid_field("decimal digit count", u64::from(decimals)))
-}
-
-fn decode_decimal(
-    reader: &mut ByteReader<'_>,
-    count: usize,
-    out: &mut Vec<f64>,
-) -> Result<(), EncodingError> {
-    let divisor = read_divisor(reader)?;
-    let exception_count = reader.read_uvarint("exception count")?;
-    if exception_count > count as u64 {
-        return Err(error::invalid_field("exception count", exception_count));
-    }
-    let mut exceptions = Vec::with_capacity(exception_count as usize);
-    let mut next_expected = 0u64;
-    for _ in 0..exception_count {
-        let index = next_expected.saturating_add(reader.read_uvarint("exception index gap")?);
-        if index >= count as u64 {
-            return Err(error::invalid_field("exception index", index));
-        }
-        next_expected = index + 1;
-        exceptions.push((index as usize, reader.read_u64_le("exception bits")?));
-    }
-    let mut mantissas = Vec::with_capacity(count);
-    decode_int_sequence(reader, count, &mut mantissas)?;
-    let start = out.len();
-    extend_with_decimals(&mantissas, divisor, out);
-    for (index, bits) in exceptions {
-        if let Some(slot) = out.get_mut(start + index) {
-            *slot = f64::from_bits(bits);
-        }
     }
     Ok(())
 }
@@ -264,31 +122,6 @@ fn decode_decimal(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn order_preserving_bits_sort_like_floats_and_invert() {
-        let ordered = [
-            f64::NEG_INFINITY,
-            -1e300,
-            -1.0,
-            -f64::MIN_POSITIVE,
-            -0.0,
-            0.0,
-            1e-300,
-            2.0,
-        ];
-        let mapped: Vec<i64> = ordered.iter().map(|&v| order_preserving_bits(v)).collect();
-        assert!(
-            mapped.windows(2).all(|pair| pair[0] < pair[1]),
-            "{mapped:?}"
-        );
-        for &value in &ordered {
-            assert_eq!(
-                from_order_preserving_bits(order_preserving_bits(value)).to_bits(),
-                value.to_bits()
-            );
-        }
-    }
 
     #[test]
     fn rare_specials_become_exceptions_of_a_decimal_layout() {
