@@ -5,11 +5,12 @@
 //! ```text
 //! header u8      bits 0-1 order (0 raw, 1 delta, 2 delta-of-delta, 3 constant)
 //!                bit 2 common factor present, bits 3-5 log2(block length) - 5,
-//!                bit 6 packer (0 frame of reference, 1 Rice), bit 7 zero
+//!                bits 6-7 packer (0 frame of reference, 1 Rice, 2 zero runs; the last
+//!                with the factor bit and block length zero, and never nested)
 //! constant:      ivarint value                                   (nothing else follows)
 //! order >= 1:    ivarint first value; order 2 also ivarint first delta
 //! factor:        uvarint f >= 2; every residual minus the smallest one is a multiple of f
-//! residuals:     see `for_packing` and `rice_packing`
+//! residuals:     see `for_packing`, `rice_packing` and `zero_runs`
 //! ```
 //! All arithmetic wraps, so any `i64` sequence (for example raw float bit patterns) round-trips.
 
@@ -19,18 +20,27 @@ use super::for_packing::{
     frame_of_reference_len, read_frame_of_reference, write_frame_of_reference,
 };
 use super::rice_packing::{center_residuals, read_rice, rice_len, write_rice};
+use super::zero_runs;
 use crate::EncodingError;
 
 const ORDER_CONSTANT: u8 = 3;
 const MIN_BLOCK_LOG2: u32 = 5;
 const MAX_BLOCK_LOG2: u32 = 9;
 const HAS_FACTOR_BIT: u8 = 1 << 2;
-const RICE_PACKER_BIT: u8 = 1 << 6;
+const PACKER_SHIFT: u8 = 6;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Packer {
-    FrameOfReference,
-    Rice,
+    FrameOfReference = 0,
+    Rice = 1,
+    ZeroRuns = 2,
+}
+
+/// Whether a sequence may use zero runs (whose own sequences may not, which bounds nesting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Nesting {
+    TopLevel,
+    InsideZeroRuns,
 }
 
 /// Which residual transform and packing parameters a sequence is written with.
@@ -45,6 +55,15 @@ struct SequencePlan {
 
 /// Appends `values` in the cheapest layout this module knows.
 pub(crate) fn encode_int_sequence(values: &[i64], out: &mut Vec<u8>) {
+    encode_with_nesting(values, Nesting::TopLevel, out);
+}
+
+/// Appends `values` for use inside a zero-run packer (no further zero runs).
+pub(crate) fn encode_nested_int_sequence(values: &[i64], out: &mut Vec<u8>) {
+    encode_with_nesting(values, Nesting::InsideZeroRuns, out);
+}
+
+fn encode_with_nesting(values: &[i64], nesting: Nesting, out: &mut Vec<u8>) {
     let Some(&first) = values.first() else {
         return;
     };
@@ -59,7 +78,7 @@ pub(crate) fn encode_int_sequence(values: &[i64], out: &mut Vec<u8>) {
             break;
         }
         let residuals = residuals_of_order(values, order);
-        let plan = cheapest_plan(values, order, &residuals);
+        let plan = cheapest_plan(values, order, &residuals, nesting);
         if best
             .as_ref()
             .is_none_or(|(known, _)| plan.encoded_len < known.encoded_len)
@@ -135,7 +154,7 @@ fn first_delta(values: &[i64]) -> i64 {
     }
 }
 
-fn cheapest_plan(values: &[i64], order: u8, residuals: &[i64]) -> SequencePlan {
+fn cheapest_plan(values: &[i64], order: u8, residuals: &[i64], nesting: Nesting) -> SequencePlan {
     let factor = common_factor(residuals);
     let mut fixed_len = 1usize;
     if order >= 1 {
@@ -160,7 +179,7 @@ fn cheapest_plan(values: &[i64], order: u8, residuals: &[i64]) -> SequencePlan {
             let block_len = 1usize << block_log2;
             let packed_len = match packer {
                 Packer::FrameOfReference => frame_of_reference_len(residuals, factor, block_len),
-                Packer::Rice => rice_len(&centered, block_len),
+                Packer::Rice | Packer::ZeroRuns => rice_len(&centered, block_len),
             };
             if fixed_len + packed_len < best.encoded_len {
                 best.packer = packer;
@@ -172,6 +191,17 @@ fn cheapest_plan(values: &[i64], order: u8, residuals: &[i64]) -> SequencePlan {
             }
         }
     }
+    if nesting == Nesting::TopLevel && zero_runs::worth_trying(residuals) {
+        let mut packed = Vec::new();
+        zero_runs::write_zero_runs(residuals, &mut packed);
+        let unfactored_len = fixed_len - if factor > 1 { uvarint_len(factor) } else { 0 };
+        if unfactored_len + packed.len() < best.encoded_len {
+            best.packer = Packer::ZeroRuns;
+            best.block_log2 = MIN_BLOCK_LOG2;
+            best.factor = 1;
+            best.encoded_len = unfactored_len + packed.len();
+        }
+    }
     best
 }
 
@@ -180,11 +210,7 @@ fn write_sequence(values: &[i64], plan: &SequencePlan, residuals: &[i64], out: &
     let header = plan.order
         | if has_factor { HAS_FACTOR_BIT } else { 0 }
         | (((plan.block_log2 - MIN_BLOCK_LOG2) as u8) << 3)
-        | if plan.packer == Packer::Rice {
-            RICE_PACKER_BIT
-        } else {
-            0
-        };
+        | ((plan.packer as u8) << PACKER_SHIFT);
     out.push(header);
     if plan.order >= 1 {
         put_ivarint(out, values.first().copied().unwrap_or(0));
@@ -201,6 +227,7 @@ fn write_sequence(values: &[i64], plan: &SequencePlan, residuals: &[i64], out: &
             write_frame_of_reference(residuals, plan.factor, block_len, out)
         }
         Packer::Rice => write_rice(&center_residuals(residuals, plan.factor), block_len, out),
+        Packer::ZeroRuns => zero_runs::write_zero_runs(residuals, out),
     }
 }
 
@@ -210,13 +237,34 @@ pub(crate) fn decode_int_sequence(
     count: usize,
     out: &mut Vec<i64>,
 ) -> Result<(), EncodingError> {
+    decode_with_nesting(reader, count, Nesting::TopLevel, out)
+}
+
+/// Reads a sequence written by `encode_nested_int_sequence`.
+pub(crate) fn decode_nested_int_sequence(
+    reader: &mut ByteReader<'_>,
+    count: usize,
+    out: &mut Vec<i64>,
+) -> Result<(), EncodingError> {
+    decode_with_nesting(reader, count, Nesting::InsideZeroRuns, out)
+}
+
+fn decode_with_nesting(
+    reader: &mut ByteReader<'_>,
+    count: usize,
+    nesting: Nesting,
+    out: &mut Vec<i64>,
+) -> Result<(), EncodingError> {
     if count == 0 {
         return Ok(());
     }
     let header = reader.read_u8("integer sequence header")?;
     let order = header & 0b11;
     let block_log2 = u32::from((header >> 3) & 0b111) + MIN_BLOCK_LOG2;
-    if header & 0b1000_0000 != 0 || block_log2 > MAX_BLOCK_LOG2 {
+    let packer = header >> PACKER_SHIFT;
+    let zero_runs_misused = packer == Packer::ZeroRuns as u8
+        && (nesting == Nesting::InsideZeroRuns || header & 0b0011_1100 != 0);
+    if packer > Packer::ZeroRuns as u8 || zero_runs_misused || block_log2 > MAX_BLOCK_LOG2 {
         return Err(error::invalid_field(
             "integer sequence header",
             u64::from(header),
@@ -249,8 +297,10 @@ pub(crate) fn decode_int_sequence(
     };
     let residual_count = count - order_len;
     let block_len = 1usize << block_log2;
-    if header & RICE_PACKER_BIT != 0 {
+    if packer == Packer::Rice as u8 {
         read_rice(reader, residual_count, block_len, factor, out)?;
+    } else if packer == Packer::ZeroRuns as u8 {
+        zero_runs::read_zero_runs(reader, residual_count, out)?;
     } else {
         read_frame_of_reference(reader, residual_count, block_len, factor, out)?;
     }

@@ -30,6 +30,7 @@ mod int_sequence;
 mod rice_packing;
 mod timestamps;
 mod values;
+mod zero_runs;
 
 #[cfg(test)]
 mod tests;
