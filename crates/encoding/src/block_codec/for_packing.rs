@@ -11,28 +11,94 @@ use super::byte_io::{put_ivarint, uvarint_len, zigzag_encode, ByteReader};
 use super::error;
 use crate::EncodingError;
 
-fn block_minimum_and_width(block: &[i64], factor: u64) -> (i64, u32) {
-    let minimum = block.iter().copied().min().unwrap_or(0);
-    let largest_offset = block
-        .iter()
-        .map(|&residual| residual.wrapping_sub(minimum) as u64 / factor)
-        .max()
-        .unwrap_or(0);
-    (minimum, bit_width(largest_offset))
+/// Divides exact multiples of a factor without a division instruction: shift out the factor's
+/// powers of two, then multiply by the inverse of its odd part modulo 2^64.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ExactDivisor {
+    shift: u32,
+    odd_inverse: u64,
 }
 
-/// Bytes `write_frame_of_reference` appends for `residuals` in blocks of `block_len`.
-pub(crate) fn frame_of_reference_len(residuals: &[i64], factor: u64, block_len: usize) -> usize {
-    let mut previous_minimum = 0i64;
-    residuals
-        .chunks(block_len)
+impl ExactDivisor {
+    pub(crate) fn new(factor: u64) -> Self {
+        let factor = factor.max(1);
+        let shift = factor.trailing_zeros();
+        let odd = factor >> shift;
+        // Newton's iteration doubles the correct low bits each step: 3 -> 6 -> ... -> 96 >= 64.
+        let mut inverse = odd;
+        for _ in 0..5 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+        }
+        Self {
+            shift,
+            odd_inverse: inverse,
+        }
+    }
+
+    /// Whether `factor` (the one this divisor was made for) divides `value`: the quotient of a
+    /// multiple fits below `u64::MAX / factor`, while any other value maps above it.
+    #[inline(always)]
+    pub(crate) fn divides(self, value: u64, factor: u64) -> bool {
+        value.trailing_zeros() >= self.shift && self.divide(value) <= u64::MAX / factor
+    }
+
+    /// `value / factor` for `value` a multiple of the factor.
+    #[inline(always)]
+    pub(crate) fn divide(self, value: u64) -> u64 {
+        (value >> self.shift).wrapping_mul(self.odd_inverse)
+    }
+}
+
+fn block_minimum_and_width(block: &[i64], divisor: ExactDivisor) -> (i64, u32) {
+    let minimum = block.iter().copied().min().unwrap_or(0);
+    let maximum = block.iter().copied().max().unwrap_or(0);
+    (
+        minimum,
+        bit_width(divisor.divide(maximum.wrapping_sub(minimum) as u64)),
+    )
+}
+
+/// Bytes `write_frame_of_reference` appends, for every block length `32 << level`
+/// (`level` in `0..levels`), computed in one pass: the extremes of longer blocks combine those
+/// of shorter ones.
+pub(crate) fn frame_of_reference_lens(residuals: &[i64], factor: u64, levels: usize) -> Vec<usize> {
+    const BASE_LEN: usize = 32;
+    let divisor = ExactDivisor::new(factor);
+    let mut extremes: Vec<(i64, i64)> = residuals
+        .chunks(BASE_LEN)
         .map(|block| {
-            let (minimum, width) = block_minimum_and_width(block, factor);
-            let minimum_delta = minimum.wrapping_sub(previous_minimum);
-            previous_minimum = minimum;
-            1 + uvarint_len(zigzag_encode(minimum_delta)) + packed_len(block.len(), width)
+            let minimum = block.iter().copied().min().unwrap_or(0);
+            let maximum = block.iter().copied().max().unwrap_or(0);
+            (minimum, maximum)
         })
-        .sum()
+        .collect();
+    let mut lens = Vec::with_capacity(levels);
+    let mut block_len = BASE_LEN;
+    for _ in 0..levels {
+        let mut previous_minimum = 0i64;
+        let mut total = 0usize;
+        for (index, &(minimum, maximum)) in extremes.iter().enumerate() {
+            let start = index * block_len;
+            let count = residuals.len().saturating_sub(start).min(block_len);
+            let width = bit_width(divisor.divide(maximum.wrapping_sub(minimum) as u64));
+            total += 1
+                + uvarint_len(zigzag_encode(minimum.wrapping_sub(previous_minimum)))
+                + packed_len(count, width);
+            previous_minimum = minimum;
+        }
+        lens.push(total);
+        extremes = extremes
+            .chunks(2)
+            .map(|pair| {
+                pair.iter()
+                    .fold((i64::MAX, i64::MIN), |(low, high), &(minimum, maximum)| {
+                        (low.min(minimum), high.max(maximum))
+                    })
+            })
+            .collect();
+        block_len *= 2;
+    }
+    lens
 }
 
 /// Appends `residuals` (all congruent modulo `factor`) in frame-of-reference blocks.
@@ -42,15 +108,16 @@ pub(crate) fn write_frame_of_reference(
     block_len: usize,
     out: &mut Vec<u8>,
 ) {
+    let divisor = ExactDivisor::new(factor);
     let mut previous_minimum = 0i64;
     for block in residuals.chunks(block_len) {
-        let (minimum, width) = block_minimum_and_width(block, factor);
+        let (minimum, width) = block_minimum_and_width(block, divisor);
         out.push(width as u8);
         put_ivarint(out, minimum.wrapping_sub(previous_minimum));
         previous_minimum = minimum;
         let offsets = block
             .iter()
-            .map(|&residual| residual.wrapping_sub(minimum) as u64 / factor);
+            .map(|&residual| divisor.divide(residual.wrapping_sub(minimum) as u64));
         pack_block(offsets, width, out);
     }
 }
@@ -93,4 +160,54 @@ pub(crate) fn read_frame_of_reference(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_division_matches_integer_division_for_multiples() {
+        for factor in [1u64, 2, 3, 10, 4096, 4095, 1_000_000_007, u64::MAX, 1 << 63] {
+            let divisor = ExactDivisor::new(factor);
+            let largest = u64::MAX / factor;
+            for quotient in [0u64, 1, 2, 7, 1 << 20, largest]
+                .into_iter()
+                .filter(|&q| q <= largest)
+            {
+                assert_eq!(
+                    divisor.divide(quotient.wrapping_mul(factor)),
+                    quotient,
+                    "{factor}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn divisibility_test_agrees_with_the_remainder() {
+        for factor in [1u64, 2, 3, 6, 10, 4096, 12_288, 1_000_000_007] {
+            let divisor = ExactDivisor::new(factor);
+            for value in (0..5000u64).chain([u64::MAX, u64::MAX - 1, 1 << 63, 3 << 62]) {
+                assert_eq!(
+                    divisor.divides(value, factor),
+                    value % factor == 0,
+                    "{value} / {factor}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lengths_of_every_level_match_the_writer() {
+        let residuals: Vec<i64> = (0..1000)
+            .map(|i| 12 * ((i * 7919) % (50 + i / 10)))
+            .collect();
+        let lens = frame_of_reference_lens(&residuals, 12, 5);
+        for (level, &len) in lens.iter().enumerate() {
+            let mut out = Vec::new();
+            write_frame_of_reference(&residuals, 12, 32 << level, &mut out);
+            assert_eq!(out.len(), len, "level {level}");
+        }
+    }
 }

@@ -17,7 +17,7 @@
 use super::byte_io::{put_ivarint, put_uvarint, uvarint_len, zigzag_encode, ByteReader};
 use super::error;
 use super::for_packing::{
-    frame_of_reference_len, read_frame_of_reference, write_frame_of_reference,
+    frame_of_reference_lens, read_frame_of_reference, write_frame_of_reference, ExactDivisor,
 };
 use super::rice_packing::{center_residuals, read_rice, rice_len, write_rice};
 use super::zero_runs;
@@ -72,13 +72,27 @@ fn encode_with_nesting(values: &[i64], nesting: Nesting, out: &mut Vec<u8>) {
         put_ivarint(out, first);
         return;
     }
-    let mut best: Option<(SequencePlan, Vec<i64>)> = None;
-    for order in 0..=2u8 {
-        if values.len() <= usize::from(order) {
-            break;
+    // Frame-of-reference sizes are cheap to compute for every order; the slower Rice and
+    // zero-run estimates only run for orders that come close to the best of them.
+    let candidates: Vec<(u8, Vec<i64>, SequencePlan)> = (0..=2u8)
+        .take_while(|&order| values.len() > usize::from(order))
+        .map(|order| {
+            let residuals = residuals_of_order(values, order);
+            let plan = frame_of_reference_plan(values, order, &residuals);
+            (order, residuals, plan)
+        })
+        .collect();
+    let best_frame_of_reference = candidates
+        .iter()
+        .map(|(_, _, plan)| plan.encoded_len)
+        .min()
+        .unwrap_or(usize::MAX);
+    let mut best: Option<(SequencePlan, &[i64])> = None;
+    for (_, residuals, plan) in &candidates {
+        let mut plan = *plan;
+        if plan.encoded_len <= best_frame_of_reference.saturating_mul(3) / 2 {
+            improve_with_other_packers(&mut plan, values, residuals, nesting);
         }
-        let residuals = residuals_of_order(values, order);
-        let plan = cheapest_plan(values, order, &residuals, nesting);
         if best
             .as_ref()
             .is_none_or(|(known, _)| plan.encoded_len < known.encoded_len)
@@ -87,7 +101,7 @@ fn encode_with_nesting(values: &[i64], nesting: Nesting, out: &mut Vec<u8>) {
         }
     }
     if let Some((plan, residuals)) = best {
-        write_sequence(values, &plan, &residuals, out);
+        write_sequence(values, &plan, residuals, out);
     }
 }
 
@@ -117,11 +131,17 @@ fn common_factor(residuals: &[i64]) -> u64 {
         return 1;
     };
     let mut factor = 0u64;
+    let mut divisor = ExactDivisor::new(1);
     for &residual in residuals {
-        factor = greatest_common_divisor(factor, residual.wrapping_sub(minimum) as u64);
+        let offset = residual.wrapping_sub(minimum) as u64;
+        if factor != 0 && divisor.divides(offset, factor) {
+            continue; // the common case once the factor has settled: no gcd needed
+        }
+        factor = greatest_common_divisor(factor, offset);
         if factor == 1 {
             return 1;
         }
+        divisor = ExactDivisor::new(factor);
     }
     factor.max(1)
 }
@@ -154,55 +174,81 @@ fn first_delta(values: &[i64]) -> i64 {
     }
 }
 
-fn cheapest_plan(values: &[i64], order: u8, residuals: &[i64], nesting: Nesting) -> SequencePlan {
-    let factor = common_factor(residuals);
-    let mut fixed_len = 1usize;
+/// Bytes of the header fields before the residuals.
+fn fixed_len(values: &[i64], order: u8, factor: u64) -> usize {
+    let mut len = 1usize;
     if order >= 1 {
-        fixed_len += uvarint_len(zigzag_encode(values.first().copied().unwrap_or(0)));
+        len += uvarint_len(zigzag_encode(values.first().copied().unwrap_or(0)));
     }
     if order >= 2 {
-        fixed_len += uvarint_len(zigzag_encode(first_delta(values)));
+        len += uvarint_len(zigzag_encode(first_delta(values)));
     }
     if factor > 1 {
-        fixed_len += uvarint_len(factor);
+        len += uvarint_len(factor);
     }
-    let mut best = SequencePlan {
+    len
+}
+
+fn block_levels(residual_count: usize) -> usize {
+    let mut levels = 1;
+    while levels <= (MAX_BLOCK_LOG2 - MIN_BLOCK_LOG2) as usize && residual_count > 16 << levels {
+        levels += 1;
+    }
+    levels
+}
+
+fn frame_of_reference_plan(values: &[i64], order: u8, residuals: &[i64]) -> SequencePlan {
+    let factor = common_factor(residuals);
+    let fixed = fixed_len(values, order, factor);
+    let lens = frame_of_reference_lens(residuals, factor, block_levels(residuals.len()));
+    let (level, packed_len) = lens
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by_key(|&(_, len)| len)
+        .unwrap_or((0, 0));
+    SequencePlan {
         order,
         packer: Packer::FrameOfReference,
-        block_log2: MIN_BLOCK_LOG2,
+        block_log2: MIN_BLOCK_LOG2 + level as u32,
         factor,
-        encoded_len: usize::MAX,
-    };
-    let centered = center_residuals(residuals, factor);
-    for packer in [Packer::FrameOfReference, Packer::Rice] {
-        for block_log2 in MIN_BLOCK_LOG2..=MAX_BLOCK_LOG2 {
-            let block_len = 1usize << block_log2;
-            let packed_len = match packer {
-                Packer::FrameOfReference => frame_of_reference_len(residuals, factor, block_len),
-                Packer::Rice | Packer::ZeroRuns => rice_len(&centered, block_len),
-            };
-            if fixed_len + packed_len < best.encoded_len {
-                best.packer = packer;
-                best.block_log2 = block_log2;
-                best.encoded_len = fixed_len + packed_len;
-            }
-            if residuals.len() <= block_len {
-                break; // longer blocks cannot change anything once one block holds everything
-            }
+        encoded_len: fixed + packed_len,
+    }
+}
+
+fn improve_with_other_packers(
+    plan: &mut SequencePlan,
+    values: &[i64],
+    residuals: &[i64],
+    nesting: Nesting,
+) {
+    let fixed = fixed_len(values, plan.order, plan.factor);
+    let centered = center_residuals(residuals, plan.factor);
+    for level in 0..block_levels(residuals.len()) {
+        let block_log2 = MIN_BLOCK_LOG2 + level as u32;
+        let len = fixed + rice_len(&centered, 1 << block_log2);
+        if len < plan.encoded_len {
+            plan.packer = Packer::Rice;
+            plan.block_log2 = block_log2;
+            plan.encoded_len = len;
         }
     }
     if nesting == Nesting::TopLevel && zero_runs::worth_trying(residuals) {
         let mut packed = Vec::new();
         zero_runs::write_zero_runs(residuals, &mut packed);
-        let unfactored_len = fixed_len - if factor > 1 { uvarint_len(factor) } else { 0 };
-        if unfactored_len + packed.len() < best.encoded_len {
-            best.packer = Packer::ZeroRuns;
-            best.block_log2 = MIN_BLOCK_LOG2;
-            best.factor = 1;
-            best.encoded_len = unfactored_len + packed.len();
+        let unfactored = fixed
+            - if plan.factor > 1 {
+                uvarint_len(plan.factor)
+            } else {
+                0
+            };
+        if unfactored + packed.len() < plan.encoded_len {
+            plan.packer = Packer::ZeroRuns;
+            plan.block_log2 = MIN_BLOCK_LOG2;
+            plan.factor = 1;
+            plan.encoded_len = unfactored + packed.len();
         }
     }
-    best
 }
 
 fn write_sequence(values: &[i64], plan: &SequencePlan, residuals: &[i64], out: &mut Vec<u8>) {

@@ -19,6 +19,7 @@ use super::byte_io::{
     put_ivarint, put_uvarint, uvarint_len, zigzag_decode, zigzag_encode, ByteReader,
 };
 use super::error;
+use super::for_packing::ExactDivisor;
 use crate::EncodingError;
 
 const ESCAPE_QUOTIENT: u64 = 32;
@@ -34,9 +35,10 @@ pub(crate) struct CenteredResiduals {
 
 pub(crate) fn center_residuals(residuals: &[i64], factor: u64) -> CenteredResiduals {
     let minimum = residuals.iter().copied().min().unwrap_or(0);
+    let divisor = ExactDivisor::new(factor);
     let offsets: Vec<u64> = residuals
         .iter()
-        .map(|&residual| residual.wrapping_sub(minimum) as u64 / factor)
+        .map(|&residual| divisor.divide(residual.wrapping_sub(minimum) as u64))
         .collect();
     let mut scratch = offsets.clone();
     let middle = scratch.len() / 2;
