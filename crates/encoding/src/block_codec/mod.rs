@@ -9,7 +9,7 @@
 //! u8       format version (1)
 //! uvarint  number of samples n (at most MAX_SAMPLES); nothing follows when n = 0
 //! ivarint  first timestamp
-//! ivarint  last timestamp - first timestamp
+//! uvarint  last timestamp - first timestamp (wrapping, as unsigned)
 //! u8       layout: bits 0-1 timestamp layout, bits 2-4 value layout, bits 5-7 zero
 //! ...      timestamp section (see `timestamps`), then value section (see `values`)
 //! ```
@@ -35,8 +35,11 @@ mod zero_runs;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+
 use crate::EncodingError;
 use byte_io::{put_ivarint, put_uvarint, ByteReader};
+use promlite_model::Sample;
 use timestamps::{decode_timestamps, encode_timestamps, TimestampLayout};
 use values::{decode_values, encode_values, ValueLayout};
 
@@ -82,7 +85,8 @@ pub fn encode(timestamps: &[i64], values: &[f64], out: &mut Vec<u8>) {
         return;
     };
     put_ivarint(out, first);
-    put_ivarint(out, last.wrapping_sub(first));
+    // Non-negative for time-ordered input, so unsigned: zigzag would cost a byte at common spans.
+    put_uvarint(out, last.wrapping_sub(first) as u64);
     let layout_position = out.len();
     out.push(0);
     let timestamp_layout = encode_timestamps(timestamps, out);
@@ -90,6 +94,50 @@ pub fn encode(timestamps: &[i64], values: &[f64], out: &mut Vec<u8>) {
     if let Some(layout) = out.get_mut(layout_position) {
         *layout = timestamp_layout as u8 | ((value_layout as u8) << 2);
     }
+}
+
+/// [`encode`] for samples as the storage layer holds them.
+///
+/// # Panics
+/// If there are more than [`MAX_SAMPLES`] samples.
+pub fn encode_samples(samples: &[Sample], out: &mut Vec<u8>) {
+    let timestamps: Vec<i64> = samples.iter().map(|sample| sample.t).collect();
+    let values: Vec<f64> = samples.iter().map(|sample| sample.v).collect();
+    encode(&timestamps, &values, out);
+}
+
+thread_local! {
+    /// Column buffers reused by `decode_samples_into`, so a query decoding many chunks does
+    /// not allocate for each one.
+    static SCRATCH_COLUMNS: RefCell<(Vec<i64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Decodes an encoded series and appends its samples with `mint <= t <= maxt` to `out`
+/// (the shape chunk readers want). On error nothing is appended.
+pub fn decode_samples_into(
+    bytes: &[u8],
+    mint: i64,
+    maxt: i64,
+    out: &mut Vec<Sample>,
+) -> Result<(), EncodingError> {
+    SCRATCH_COLUMNS.with(|scratch| {
+        let mut fresh = (Vec::new(), Vec::new());
+        // A nested call (impossible today) would find the buffers borrowed: use fresh ones.
+        let mut borrowed = scratch.try_borrow_mut();
+        let (timestamps, values) = match borrowed.as_deref_mut() {
+            Ok(columns) => columns,
+            Err(_) => &mut fresh,
+        };
+        decode_into(bytes, timestamps, values)?;
+        out.extend(
+            timestamps
+                .iter()
+                .zip(values.iter())
+                .filter(|(&t, _)| t >= mint && t <= maxt)
+                .map(|(&t, &v)| Sample { t, v }),
+        );
+        Ok(())
+    })
 }
 
 /// Reads the header of an encoded series: sample count and time range.
@@ -125,7 +173,7 @@ fn read_header(reader: &mut ByteReader<'_>) -> Result<BlockCodecHeader, Encoding
         });
     }
     let first = reader.read_ivarint("first timestamp")?;
-    let span = reader.read_ivarint("timestamp span")?;
+    let span = reader.read_uvarint("timestamp span")? as i64;
     Ok(BlockCodecHeader {
         num_samples: count as usize,
         min_time: first,

@@ -86,8 +86,17 @@ fn series_timestamps(len: usize) -> impl Strategy<Value = Vec<i64>> {
     })
 }
 
+/// 300 cases by default; `PROPTEST_CASES=N` runs more (for a longer fuzzing session).
+fn proptest_config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(300);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(proptest_config())]
 
     #[test]
     fn shaped_series_round_trip_bit_exactly(
@@ -167,6 +176,26 @@ fn typical_series_are_small() {
         "load-like series: {} bytes",
         encoded.len()
     );
+}
+
+#[test]
+fn sample_adapters_round_trip_and_filter_by_time() {
+    use promlite_model::Sample;
+    let samples: Vec<Sample> = (0..200)
+        .map(|i| Sample::new(1_000 + i * 15_000, f64::from(i as i32) * 0.5))
+        .collect();
+    let mut encoded = Vec::new();
+    encode_samples(&samples, &mut encoded);
+    let mut out = vec![Sample::new(-1, -1.0)];
+    decode_samples_into(&encoded, 16_000, 61_000, &mut out).unwrap();
+    assert_eq!(out, [&[Sample::new(-1, -1.0)], &samples[1..=4]].concat());
+    let mut all = Vec::new();
+    decode_samples_into(&encoded, i64::MIN, i64::MAX, &mut all).unwrap();
+    assert_eq!(all, samples);
+    encoded.truncate(encoded.len() - 1);
+    let mut untouched = Vec::new();
+    assert!(decode_samples_into(&encoded, i64::MIN, i64::MAX, &mut untouched).is_err());
+    assert!(untouched.is_empty());
 }
 
 #[test]
