@@ -1,1 +1,6 @@
-//! Recording and alerting rules, templating and the Alertmanager notifier.
+//! Recording and alerting rules, templating of labels and annotations, and the
+//! Alertmanager notifier.
+//!
+//! - [`template`]: Go `text/template` with Prometheus's functions, byte-compatible output.
+
+pub mod template;
