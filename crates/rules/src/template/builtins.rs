@@ -174,7 +174,7 @@ pub(crate) fn length(v: &Value) -> Result<usize, String> {
         Value::Sample(None) => Err("len of nil pointer".into()),
         Value::Sample(Some(_)) => Err("len of type template.sample".into()),
         other => other
-            .len()
+            .length()
             .ok_or_else(|| format!("len of type {}", other.type_name())),
     }
 }

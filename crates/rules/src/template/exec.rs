@@ -475,24 +475,20 @@ impl<'a> Exec<'a> {
                     return Ok(field);
                 }
             }
-            Value::Sample(sample) => {
-                if name == "Labels" || name == "Value" {
-                    let Some(sample) = sample else {
-                        return Err(
-                            self.errorf(format!("nil pointer evaluating {type_name}.{name}"))
-                        );
-                    };
-                    if has_args {
-                        return Err(self.errorf(format!(
-                            "{name} has arguments but cannot be invoked as function"
-                        )));
-                    }
-                    return Ok(if name == "Labels" {
-                        Value::StrMap(Arc::new(sample.labels.clone()))
-                    } else {
-                        Value::Float(sample.value)
-                    });
+            Value::Sample(sample) if name == "Labels" || name == "Value" => {
+                let Some(sample) = sample else {
+                    return Err(self.errorf(format!("nil pointer evaluating {type_name}.{name}")));
+                };
+                if has_args {
+                    return Err(self.errorf(format!(
+                        "{name} has arguments but cannot be invoked as function"
+                    )));
                 }
+                return Ok(if name == "Labels" {
+                    Value::StrMap(Arc::new(sample.labels.clone()))
+                } else {
+                    Value::Float(sample.value)
+                });
             }
             Value::StrMap(map) => {
                 if has_args {

@@ -235,7 +235,7 @@ pub fn sprint(args: &[Value]) -> String {
         if i > 0 && !is_string && !prev_string {
             out.push(' ');
         }
-        out.push_str(&format_value(a, 'v', &Spec::default(), 0));
+        out.push_str(&format_value(a, 'v', &Spec::default()));
         prev_string = is_string;
     }
     out
@@ -245,14 +245,14 @@ pub fn sprint(args: &[Value]) -> String {
 pub fn sprintln(args: &[Value]) -> String {
     let parts: Vec<String> = args
         .iter()
-        .map(|a| format_value(a, 'v', &Spec::default(), 0))
+        .map(|a| format_value(a, 'v', &Spec::default()))
         .collect();
     format!("{}\n", parts.join(" "))
 }
 
 /// The `%v` text of a value, as `fmt.Fprint` writes it.
 pub fn print_value(v: &Value) -> String {
-    format_value(v, 'v', &Spec::default(), 0)
+    format_value(v, 'v', &Spec::default())
 }
 
 fn bad_verb(v: &Value, verb: char) -> String {
@@ -261,7 +261,7 @@ fn bad_verb(v: &Value, verb: char) -> String {
         _ => format!(
             "%!{verb}({}={})",
             v.type_name(),
-            format_value(v, 'v', &Spec::default(), 0)
+            format_value(v, 'v', &Spec::default())
         ),
     }
 }
@@ -400,8 +400,8 @@ fn format_str(s: &str, verb: char, spec: &Spec, v: &Value) -> String {
     }
 }
 
-/// Formats one value for one verb; `depth` > 0 inside maps, slices and structs.
-fn format_value(v: &Value, verb: char, spec: &Spec, depth: usize) -> String {
+/// Formats one value for one verb (maps, slices and structs recurse).
+fn format_value(v: &Value, verb: char, spec: &Spec) -> String {
     if verb == 'T' {
         return spec.pad(&v.type_name());
     }
@@ -446,7 +446,7 @@ fn format_value(v: &Value, verb: char, spec: &Spec, depth: usize) -> String {
                     format!(
                         "{}:{}",
                         format_str(k, verb, &Spec::default(), &Value::str(k.as_str())),
-                        format_value(val, verb, &Spec::default(), depth + 1)
+                        format_value(val, verb, &Spec::default())
                     )
                 })
                 .collect();
@@ -465,19 +465,13 @@ fn format_value(v: &Value, verb: char, spec: &Spec, depth: usize) -> String {
             let inner = Spec::default();
             format!(
                 "{{{} {} {} {}}}",
-                field("Labels", format_value(&labels, verb, &inner, depth + 1)),
-                field(
-                    "ExternalLabels",
-                    format_value(&ext, verb, &inner, depth + 1)
-                ),
+                field("Labels", format_value(&labels, verb, &inner)),
+                field("ExternalLabels", format_value(&ext, verb, &inner)),
                 field(
                     "ExternalURL",
                     format_str(&a.external_url, verb, &inner, &Value::Nil)
                 ),
-                field(
-                    "Value",
-                    format_value(&Value::Float(a.value), verb, &inner, depth + 1)
-                ),
+                field("Value", format_value(&Value::Float(a.value), verb, &inner)),
             )
         }
         Value::Sample(None) => spec.pad("<nil>"),
@@ -491,21 +485,21 @@ fn format_value(v: &Value, verb: char, spec: &Spec, depth: usize) -> String {
             };
             format!(
                 "&{{{l}{} {val}{}}}",
-                format_value(&labels, verb, &inner, depth + 1),
-                format_value(&Value::Float(s.value), verb, &inner, depth + 1)
+                format_value(&labels, verb, &inner),
+                format_value(&Value::Float(s.value), verb, &inner)
             )
         }
         Value::QueryResult(items) => {
             let parts: Vec<String> = items
                 .iter()
-                .map(|s| format_value(&Value::Sample(Some(s.clone())), verb, spec, depth + 1))
+                .map(|s| format_value(&Value::Sample(Some(s.clone())), verb, spec))
                 .collect();
             format!("[{}]", parts.join(" "))
         }
         Value::Slice { items, .. } => {
             let parts: Vec<String> = items
                 .iter()
-                .map(|s| format_value(s, verb, &Spec::default(), depth + 1))
+                .map(|s| format_value(s, verb, &Spec::default()))
                 .collect();
             format!("[{}]", parts.join(" "))
         }
@@ -597,7 +591,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             spec.plus_v = true;
             spec.plus = false;
         }
-        out.push_str(&format_value(arg, verb, &spec, 0));
+        out.push_str(&format_value(arg, verb, &spec));
     }
     if !reordered && arg_num < args.len() {
         out.push_str("%!(EXTRA ");
@@ -674,7 +668,7 @@ mod tests {
     fn sprintf_matches_go_verbs_and_errors() {
         let s = |x: &str| Value::str(x);
         assert_eq!(sprintf("%s=%d", &[s("a"), Value::Int(3)]), "a=3");
-        assert_eq!(sprintf("%.2f", &[Value::Float(3.14159)]), "3.14");
+        assert_eq!(sprintf("%.2f", &[Value::Float(1.23456)]), "1.23");
         assert_eq!(
             sprintf("%5.1f|%-4d|", &[Value::Float(2.25), Value::Int(7)]),
             "  2.2|7   |"

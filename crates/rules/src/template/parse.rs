@@ -569,7 +569,7 @@ impl Parser<'_> {
             ItemKind::Dot => Arg::Dot { pos },
             ItemKind::Nil => Arg::Nil { pos },
             ItemKind::Variable => {
-                if !self.vars.iter().any(|v| *v == token.val) {
+                if !self.vars.contains(&token.val) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
                         promlite_model::go_quote(&token.val)

@@ -420,11 +420,11 @@ fn large_values_print_like_go() {
     };
     let t = Template::parse_alert(
         "A",
-        "{{ $value }} {{ printf \"%g %e %.1f %6.2f|%-6.1f|\" $value $value $value 3.14159 2.5 }}",
+        "{{ $value }} {{ printf \"%g %e %.1f %6.2f|%-6.1f|\" $value $value $value 1.23456 2.5 }}",
     )
     .unwrap();
     assert_eq!(
         t.expand_alert(&data, &env),
-        "1.234567e+06 1.234567e+06 1.234567e+06 1234567.0   3.14|2.5   |"
+        "1.234567e+06 1.234567e+06 1.234567e+06 1234567.0   1.23|2.5   |"
     );
 }

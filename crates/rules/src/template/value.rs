@@ -105,7 +105,7 @@ impl Value {
     }
 
     /// The length `len` reports, for types that have one.
-    pub fn len(&self) -> Option<usize> {
+    pub fn length(&self) -> Option<usize> {
         match self {
             Value::Str(s) | Value::Html(s) => Some(s.len()),
             Value::StrMap(m) => Some(m.len()),
