@@ -59,28 +59,38 @@ pub fn encode_chunk(encoding: ChunkEncoding, samples: &[Sample], out: &mut Vec<u
 
 /// Whether this build has the sealed-block codec.
 pub fn block_codec_available() -> bool {
-    false
+    true
 }
 
 fn encode_block_codec(samples: &[Sample], out: &mut Vec<u8>) {
-    // Without the codec, fall back to XOR bytes; callers check `block_codec_available`
-    // first and label the chunk accordingly, so this path is never taken for real data.
-    let mut app = crate::xor::XorAppender::new();
-    for s in samples {
-        app.append(s.t, s.v);
-    }
-    out.extend_from_slice(app.bytes());
+    let ts: Vec<i64> = samples.iter().map(|s| s.t).collect();
+    let vs: Vec<f64> = samples.iter().map(|s| s.v).collect();
+    crate::block_codec::encode(&ts, &vs, out);
+}
+
+thread_local! {
+    /// Decode buffers reused across chunks, so a query does not allocate per chunk.
+    static CODEC_SCRATCH: std::cell::RefCell<(Vec<i64>, Vec<f64>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
 fn decode_block_codec_into(
-    _bytes: &[u8],
-    _mint: i64,
-    _maxt: i64,
-    _out: &mut [Sample],
+    bytes: &[u8],
+    mint: i64,
+    maxt: i64,
+    out: &mut Vec<Sample>,
 ) -> Result<()> {
-    Err(EncodingError::UnknownChunkEncoding(
-        ChunkEncoding::BlockCodec.as_byte(),
-    ))
+    CODEC_SCRATCH.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let (ts, vs) = &mut *guard;
+        crate::block_codec::decode_into(bytes, ts, vs)?;
+        let lo = ts.partition_point(|&t| t < mint);
+        let hi = ts.partition_point(|&t| t <= maxt);
+        if let (Some(ts), Some(vs)) = (ts.get(lo..hi), vs.get(lo..hi)) {
+            out.extend(ts.iter().zip(vs).map(|(&t, &v)| Sample { t, v }));
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -96,6 +106,27 @@ mod tests {
             ChunkEncoding::from_byte(0),
             Err(EncodingError::UnknownChunkEncoding(0))
         );
+    }
+
+    #[test]
+    fn block_codec_chunks_decode_by_range_bit_exact() {
+        let mut samples: Vec<Sample> = (0..500)
+            .map(|i| Sample::new(i * 15_000, (i % 7) as f64 * 0.1))
+            .collect();
+        samples[3].v = promlite_model::STALE_NAN;
+        samples[4].v = -0.0;
+        let mut bytes = Vec::new();
+        encode_chunk(ChunkEncoding::BlockCodec, &samples, &mut bytes);
+        let mut out = Vec::new();
+        decode_chunk_into(ChunkEncoding::BlockCodec, &bytes, 0, i64::MAX, &mut out).unwrap();
+        assert!(out
+            .iter()
+            .zip(&samples)
+            .all(|(a, b)| a.t == b.t && a.v.to_bits() == b.v.to_bits()));
+        out.clear();
+        decode_chunk_into(ChunkEncoding::BlockCodec, &bytes, 30_000, 60_000, &mut out).unwrap();
+        let bits = |v: &[Sample]| v.iter().map(|s| (s.t, s.v.to_bits())).collect::<Vec<_>>();
+        assert_eq!(bits(&out), bits(&samples[2..=4]));
     }
 
     #[test]
