@@ -36,6 +36,8 @@ pub(crate) struct DbInner {
     pub(crate) compaction_lock: Mutex<()>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) closed: Arc<AtomicBool>,
+    /// Why blocks were skipped at the last load (each names the file and offset).
+    block_errors: Mutex<Vec<String>>,
     background: Mutex<Option<Background>>,
     _lock: File,
 }
@@ -70,14 +72,17 @@ pub(crate) fn load_blocks(
     dir: &Path,
     opts: &Options,
     metrics: &Metrics,
+    errors: &Mutex<Vec<String>>,
 ) -> Result<Vec<Arc<Block>>> {
     let mut blocks = Vec::new();
+    errors.lock().clear();
     for d in list_block_dirs(dir)? {
         match Block::open(&d, opts.verify_block_checksums) {
             Ok(b) => blocks.push(Arc::new(b)),
             Err(e) => {
                 Metrics::inc(&metrics.blocks_corrupted);
                 tracing::error!(block = %d.display(), error = %e, "skipping a block that failed its checks");
+                errors.lock().push(e.to_string());
             }
         }
     }
@@ -105,7 +110,8 @@ impl Db {
         let lock = lock_dir(&dir)?;
         remove_tmp_blocks(&dir)?;
         let metrics = Arc::new(Metrics::default());
-        let blocks = load_blocks(&dir, &opts, &metrics)?;
+        let block_errors = Mutex::new(Vec::new());
+        let blocks = load_blocks(&dir, &opts, &metrics, &block_errors)?;
         let head = Arc::new(Head::new(
             &dir,
             opts.block_range_ms,
@@ -162,6 +168,7 @@ impl Db {
             compaction_lock: Mutex::new(()),
             metrics,
             closed: Arc::new(AtomicBool::new(false)),
+            block_errors,
             background: Mutex::new(None),
             _lock: lock,
         });
@@ -277,6 +284,12 @@ impl Db {
             .collect()
     }
 
+    /// Why blocks were skipped when they were last loaded: one message per block, naming
+    /// the file and the offset that failed its check.
+    pub fn block_load_errors(&self) -> Vec<String> {
+        self.inner.block_errors.lock().clone()
+    }
+
     /// Why writes are refused, if a failed fsync poisoned the database.
     pub fn poisoned(&self) -> Option<String> {
         self.inner.wal.poisoned()
@@ -291,7 +304,12 @@ impl Db {
     /// Re-reads the block directories (after a backfill wrote new blocks, for example).
     pub fn reload_blocks(&self) -> Result<()> {
         let _c = self.inner.compaction_lock.lock();
-        let blocks = load_blocks(&self.inner.dir, &self.inner.opts, &self.inner.metrics)?;
+        let blocks = load_blocks(
+            &self.inner.dir,
+            &self.inner.opts,
+            &self.inner.metrics,
+            &self.inner.block_errors,
+        )?;
         if let Some(max) = blocks.iter().map(|b| b.meta().max_time).max() {
             self.inner.head.set_min_valid_time(max);
         }

@@ -41,17 +41,28 @@ fn crash_options(fsync: FsyncPolicy) -> Options {
 #[test]
 #[ignore = "run by crash::kill_at_random_moments_and_find_every_commit as a child process"]
 fn crash_child_entry() {
-    let Ok(dir) = std::env::var(DIR_ENV) else { return };
+    let Ok(dir) = std::env::var(DIR_ENV) else {
+        return;
+    };
     let start: i64 = std::env::var(START_ENV).unwrap().parse().unwrap();
-    let fsync = if std::env::var(FSYNC_ENV).as_deref() == Ok("every") { FsyncPolicy::EveryCommit } else { FsyncPolicy::Never };
+    let fsync = if std::env::var(FSYNC_ENV).as_deref() == Ok("every") {
+        FsyncPolicy::EveryCommit
+    } else {
+        FsyncPolicy::Never
+    };
     let db = Db::open(&dir, crash_options(fsync)).unwrap();
-    let labels: Vec<_> = (0..SERIES).map(|i| lbl(&[("__name__", "crash"), ("i", &i.to_string())])).collect();
+    let labels: Vec<_> = (0..SERIES)
+        .map(|i| lbl(&[("__name__", "crash"), ("i", &i.to_string())]))
+        .collect();
     let mut refs = vec![None; SERIES];
     let mut app = db.appender();
     let mut out = std::io::stdout().lock();
     for batch in start.. {
         for (i, l) in labels.iter().enumerate() {
-            refs[i] = Some(app.append(refs[i], l, batch * STEP_MS, batch as f64).unwrap());
+            refs[i] = Some(
+                app.append(refs[i], l, batch * STEP_MS, batch as f64)
+                    .unwrap(),
+            );
         }
         app.commit().unwrap();
         use std::io::Write;
@@ -85,7 +96,13 @@ fn kill_at_random_moments_and_find_every_commit() {
     for round in 0..rounds {
         let fsync = if round % 3 == 0 { "every" } else { "never" };
         let mut child = Command::new(&exe)
-            .args(["crash::crash_child_entry", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash::crash_child_entry",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(DIR_ENV, dir.path())
             .env(START_ENV, next.to_string())
             .env(FSYNC_ENV, fsync)
@@ -104,7 +121,9 @@ fn kill_at_random_moments_and_find_every_commit() {
             }
         });
         // Wait for the child to commit something, then kill it a random while later.
-        let first = rx.recv_timeout(Duration::from_secs(60)).expect("child committed nothing");
+        let first = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("child committed nothing");
         committed.push(first);
         std::thread::sleep(Duration::from_millis(rng.gen_range(0..250)));
         child.kill().unwrap();
@@ -112,10 +131,21 @@ fn kill_at_random_moments_and_find_every_commit() {
         reader.join().unwrap();
         committed.extend(rx.try_iter());
 
-        let db = Db::open(dir.path(), Options { background_compaction: false, ..crash_options(FsyncPolicy::Never) }).unwrap();
+        let db = Db::open(
+            dir.path(),
+            Options {
+                background_compaction: false,
+                ..crash_options(FsyncPolicy::Never)
+            },
+        )
+        .unwrap();
         let found = batches_in(&db);
         for &c in &committed {
-            assert_eq!(found.get(&c), Some(&SERIES), "round {round}: committed batch {c} is missing or partial");
+            assert_eq!(
+                found.get(&c),
+                Some(&SERIES),
+                "round {round}: committed batch {c} is missing or partial"
+            );
         }
         for (&b, &n) in &found {
             assert_eq!(n, SERIES, "round {round}: batch {b} is half-written");
@@ -123,5 +153,9 @@ fn kill_at_random_moments_and_find_every_commit() {
         next = found.keys().next_back().map_or(0, |b| b + 1);
         db.close().unwrap();
     }
-    assert!(committed.len() > rounds, "only {} commits seen", committed.len());
+    assert!(
+        committed.len() > rounds,
+        "only {} commits seen",
+        committed.len()
+    );
 }
