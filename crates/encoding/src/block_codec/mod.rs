@@ -33,6 +33,8 @@ mod values;
 mod zero_runs;
 
 #[cfg(test)]
+mod golden;
+#[cfg(test)]
 mod tests;
 
 use std::cell::RefCell;
