@@ -31,7 +31,8 @@ use promlite_model::MetricType;
 
 pub use gofmt::{format_openmetrics_float, go_quote_bytes, NORMAL_NAN_BITS};
 pub use negotiate::{
-    accept_header, choose_format, ContentTypeChoice, ScrapeProtocol, DEFAULT_SCRAPE_PROTOCOLS,
+    accept_header, choose_format, protocol_format, ContentTypeChoice, ScrapeProtocol,
+    DEFAULT_SCRAPE_PROTOCOLS,
 };
 pub use openmetrics::OpenMetricsParser;
 pub use series::Series;

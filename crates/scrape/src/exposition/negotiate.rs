@@ -4,82 +4,30 @@
 
 use super::Format;
 
-/// The protocols of `scrape_protocols` / `fallback_scrape_protocol`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ScrapeProtocol {
-    PrometheusProto,
-    PrometheusText0_0_4,
-    PrometheusText1_0_0,
-    OpenMetricsText0_0_1,
-    OpenMetricsText1_0_0,
-}
+pub use promlite_config::ScrapeProtocol;
 
 /// Prometheus 3's default `scrape_protocols`.
-pub const DEFAULT_SCRAPE_PROTOCOLS: [ScrapeProtocol; 4] = [
-    ScrapeProtocol::OpenMetricsText1_0_0,
-    ScrapeProtocol::OpenMetricsText0_0_1,
-    ScrapeProtocol::PrometheusText1_0_0,
-    ScrapeProtocol::PrometheusText0_0_4,
-];
+pub const DEFAULT_SCRAPE_PROTOCOLS: [ScrapeProtocol; 4] = ScrapeProtocol::DEFAULT;
 
 /// Number of protocols Prometheus knows; the `q` weights count down from one above it.
 const KNOWN_PROTOCOLS: usize = 5;
 
-impl ScrapeProtocol {
-    /// The name used in `prometheus.yml` (`OpenMetricsText1.0.0`, ...).
-    pub fn config_name(self) -> &'static str {
-        match self {
-            ScrapeProtocol::PrometheusProto => "PrometheusProto",
-            ScrapeProtocol::PrometheusText0_0_4 => "PrometheusText0.0.4",
-            ScrapeProtocol::PrometheusText1_0_0 => "PrometheusText1.0.0",
-            ScrapeProtocol::OpenMetricsText0_0_1 => "OpenMetricsText0.0.1",
-            ScrapeProtocol::OpenMetricsText1_0_0 => "OpenMetricsText1.0.0",
+/// The parser for a protocol; `None` for protobuf, which promlite does not parse.
+pub fn protocol_format(p: ScrapeProtocol) -> Option<Format> {
+    match p {
+        ScrapeProtocol::PrometheusProto => None,
+        ScrapeProtocol::PrometheusText0_0_4 | ScrapeProtocol::PrometheusText1_0_0 => {
+            Some(Format::PrometheusText)
+        }
+        ScrapeProtocol::OpenMetricsText0_0_1 | ScrapeProtocol::OpenMetricsText1_0_0 => {
+            Some(Format::OpenMetrics)
         }
     }
+}
 
-    /// Parses a `prometheus.yml` protocol name.
-    pub fn from_config_name(s: &str) -> Option<ScrapeProtocol> {
-        [
-            ScrapeProtocol::PrometheusProto,
-            ScrapeProtocol::PrometheusText0_0_4,
-            ScrapeProtocol::PrometheusText1_0_0,
-            ScrapeProtocol::OpenMetricsText0_0_1,
-            ScrapeProtocol::OpenMetricsText1_0_0,
-        ]
-        .into_iter()
-        .find(|p| p.config_name() == s)
-    }
-
-    /// The media type with parameters, as sent in `Accept`.
-    pub fn header_value(self) -> &'static str {
-        match self {
-            ScrapeProtocol::PrometheusProto => {
-                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"
-            }
-            ScrapeProtocol::PrometheusText0_0_4 => "text/plain;version=0.0.4",
-            ScrapeProtocol::PrometheusText1_0_0 => "text/plain;version=1.0.0",
-            ScrapeProtocol::OpenMetricsText0_0_1 => "application/openmetrics-text;version=0.0.1",
-            ScrapeProtocol::OpenMetricsText1_0_0 => "application/openmetrics-text;version=1.0.0",
-        }
-    }
-
-    /// The parser for this protocol; `None` for protobuf, which promlite does not parse.
-    pub fn format(self) -> Option<Format> {
-        match self {
-            ScrapeProtocol::PrometheusProto => None,
-            ScrapeProtocol::PrometheusText0_0_4 | ScrapeProtocol::PrometheusText1_0_0 => {
-                Some(Format::PrometheusText)
-            }
-            ScrapeProtocol::OpenMetricsText0_0_1 | ScrapeProtocol::OpenMetricsText1_0_0 => {
-                Some(Format::OpenMetrics)
-            }
-        }
-    }
-
-    fn media_type(self) -> &'static str {
-        let v = self.header_value();
-        v.split(';').next().unwrap_or(v)
-    }
+fn media_type(p: ScrapeProtocol) -> &'static str {
+    let v = p.header();
+    v.split(';').next().unwrap_or(v)
 }
 
 /// The `Accept` header Prometheus 3 sends for `protocols`, with UTF-8 names allowed.
@@ -91,7 +39,7 @@ pub fn accept_header(protocols: &[ScrapeProtocol]) -> String {
         if p == ScrapeProtocol::PrometheusProto {
             continue;
         }
-        let mut v = p.header_value().to_string();
+        let mut v = p.header().to_string();
         if matches!(
             p,
             ScrapeProtocol::PrometheusText1_0_0 | ScrapeProtocol::OpenMetricsText1_0_0
@@ -121,8 +69,8 @@ pub enum ContentTypeChoice {
 /// Chooses the parser from a `Content-Type` header like Prometheus 3's
 /// `extractMediaType`.
 pub fn choose_format(content_type: &str, fallback: Option<ScrapeProtocol>) -> ContentTypeChoice {
-    let fallback_format = fallback.and_then(|p| p.format());
-    let fallback_name = fallback.map(|p| p.media_type()).unwrap_or("");
+    let fallback_format = fallback.and_then(protocol_format);
+    let fallback_name = fallback.map(media_type).unwrap_or("");
     if content_type.is_empty() {
         return match fallback_format {
             None => ContentTypeChoice::Fail(

@@ -1,0 +1,5 @@
+//! One scrape loop per target: fetch, append, report, on a fixed interval.
+
+pub(crate) mod append;
+pub(crate) mod cache;
+pub(crate) mod run;
