@@ -37,11 +37,8 @@ mod golden;
 #[cfg(test)]
 mod tests;
 
-use std::cell::RefCell;
-
 use crate::EncodingError;
 use byte_io::{put_ivarint, put_uvarint, ByteReader};
-use promlite_model::Sample;
 use timestamps::{decode_timestamps, encode_timestamps, TimestampLayout};
 use values::{decode_values, encode_values, ValueLayout};
 
@@ -96,50 +93,6 @@ pub fn encode(timestamps: &[i64], values: &[f64], out: &mut Vec<u8>) {
     if let Some(layout) = out.get_mut(layout_position) {
         *layout = timestamp_layout as u8 | ((value_layout as u8) << 2);
     }
-}
-
-/// [`encode`] for samples as the storage layer holds them.
-///
-/// # Panics
-/// If there are more than [`MAX_SAMPLES`] samples.
-pub fn encode_samples(samples: &[Sample], out: &mut Vec<u8>) {
-    let timestamps: Vec<i64> = samples.iter().map(|sample| sample.t).collect();
-    let values: Vec<f64> = samples.iter().map(|sample| sample.v).collect();
-    encode(&timestamps, &values, out);
-}
-
-thread_local! {
-    /// Column buffers reused by `decode_samples_into`, so a query decoding many chunks does
-    /// not allocate for each one.
-    static SCRATCH_COLUMNS: RefCell<(Vec<i64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-}
-
-/// Decodes an encoded series and appends its samples with `mint <= t <= maxt` to `out`
-/// (the shape chunk readers want). On error nothing is appended.
-pub fn decode_samples_into(
-    bytes: &[u8],
-    mint: i64,
-    maxt: i64,
-    out: &mut Vec<Sample>,
-) -> Result<(), EncodingError> {
-    SCRATCH_COLUMNS.with(|scratch| {
-        let mut fresh = (Vec::new(), Vec::new());
-        // A nested call (impossible today) would find the buffers borrowed: use fresh ones.
-        let mut borrowed = scratch.try_borrow_mut();
-        let (timestamps, values) = match borrowed.as_deref_mut() {
-            Ok(columns) => columns,
-            Err(_) => &mut fresh,
-        };
-        decode_into(bytes, timestamps, values)?;
-        out.extend(
-            timestamps
-                .iter()
-                .zip(values.iter())
-                .filter(|(&t, _)| t >= mint && t <= maxt)
-                .map(|(&t, &v)| Sample { t, v }),
-        );
-        Ok(())
-    })
 }
 
 /// Reads the header of an encoded series: sample count and time range.

@@ -179,26 +179,6 @@ fn typical_series_are_small() {
 }
 
 #[test]
-fn sample_adapters_round_trip_and_filter_by_time() {
-    use promlite_model::Sample;
-    let samples: Vec<Sample> = (0..200)
-        .map(|i| Sample::new(1_000 + i * 15_000, f64::from(i as i32) * 0.5))
-        .collect();
-    let mut encoded = Vec::new();
-    encode_samples(&samples, &mut encoded);
-    let mut out = vec![Sample::new(-1, -1.0)];
-    decode_samples_into(&encoded, 16_000, 61_000, &mut out).unwrap();
-    assert_eq!(out, [&[Sample::new(-1, -1.0)], &samples[1..=4]].concat());
-    let mut all = Vec::new();
-    decode_samples_into(&encoded, i64::MIN, i64::MAX, &mut all).unwrap();
-    assert_eq!(all, samples);
-    encoded.truncate(encoded.len() - 1);
-    let mut untouched = Vec::new();
-    assert!(decode_samples_into(&encoded, i64::MIN, i64::MAX, &mut untouched).is_err());
-    assert!(untouched.is_empty());
-}
-
-#[test]
 fn wrong_version_and_huge_counts_are_rejected() {
     assert_eq!(
         decode(&[FORMAT_VERSION + 1, 0]),
