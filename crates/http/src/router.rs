@@ -5,7 +5,7 @@ use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, MethodRouter};
+use axum::routing::{get, on, MethodFilter, MethodRouter};
 use axum::Router;
 use http::{header, HeaderValue, StatusCode};
 use tower_http::compression::CompressionLayer;
@@ -136,7 +136,10 @@ fn api_v1(state: &ApiState) -> Router<ApiState> {
             api_post_put(admin::clean_tombstones),
         )
         .route("/admin/tsdb/snapshot", api_post_put(admin::snapshot))
-        .route("/{*path}", any(options).fallback(not_found))
+        .route(
+            "/{*path}",
+            on(MethodFilter::OPTIONS, options).fallback(not_found),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             lifecycle::require_ready,

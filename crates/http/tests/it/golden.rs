@@ -1,6 +1,7 @@
 //! Golden responses: every endpoint's success shape (and a few error shapes), compared
 //! byte for byte with `testdata/http/*.golden`. Rebless with `BLESS=1` and review.
 
+use crate::fake_sources::*;
 use crate::support::*;
 
 /// `(golden name, method, path, params)`.
