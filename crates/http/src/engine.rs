@@ -1,50 +1,31 @@
-//! The query side as handlers see it: `QueryEngine` (instant and range evaluation),
-//! the result values it returns, and `CancelToken`, fired when the HTTP request goes
-//! away. Keeping this a trait lets the API be tested with any engine and keeps the
-//! adapter to `promlite-promql` in one place.
+//! The query side as handlers see it: `QueryEngine` (instant and range evaluation of
+//! query text), `PromqlEngine` (the adapter to `promlite-promql`), and `CancelOnDrop`,
+//! which fires the query's cancel token when the HTTP request goes away. Keeping the
+//! engine behind a trait lets the API be tested with stand-in engines.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use promlite_model::{Labels, Sample};
+use promlite_promql::{Engine, PromqlError, QueryControl};
+use promlite_promql_parser::{parse_with, ParseOptions};
+use promlite_storage::Queryable;
 
-use crate::error::ApiError;
+pub use promlite_promql::{CancelToken, MatrixSeries, QueryResult, Value, VectorElement};
 
-/// A flag the engine polls to stop early; shared between the request and the
-/// evaluation thread.
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+use crate::error::{ApiError, ErrorType};
 
-impl CancelToken {
-    pub fn new() -> CancelToken {
-        CancelToken::default()
-    }
-
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Release);
-    }
-
-    pub fn is_canceled(&self) -> bool {
-        self.0.load(Ordering::Acquire)
-    }
-
-    /// A guard that cancels the token when dropped unless disarmed: held by the request
-    /// future, so a client that goes away (the future is dropped) stops the query.
-    pub fn cancel_on_drop(&self) -> CancelOnDrop {
-        CancelOnDrop {
-            token: Some(self.clone()),
-        }
-    }
-}
-
-/// See [`CancelToken::cancel_on_drop`].
+/// A guard that cancels a token when dropped unless disarmed. The request future holds
+/// it, so a client that goes away (axum drops the future) stops the query.
 #[derive(Debug)]
 pub struct CancelOnDrop {
     token: Option<CancelToken>,
 }
 
 impl CancelOnDrop {
+    pub fn new(token: CancelToken) -> CancelOnDrop {
+        CancelOnDrop { token: Some(token) }
+    }
+
     /// The request finished normally: do not cancel.
     pub fn disarm(mut self) {
         self.token = None;
@@ -69,80 +50,119 @@ pub struct QueryParams {
     pub end_ms: i64,
     /// 0 for an instant query.
     pub step_ms: i64,
-    /// From the `timeout` parameter; the engine also applies its own limit.
+    /// From the `timeout` parameter; the engine's own limit applies when shorter.
     pub timeout: Option<Duration>,
     /// From the `lookback_delta` parameter.
     pub lookback_delta_ms: Option<i64>,
     pub cancel: CancelToken,
 }
 
-/// One element of an instant vector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VectorSample {
-    pub labels: Labels,
-    pub t: i64,
-    pub v: f64,
-}
-
-/// One series of a range vector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MatrixSeries {
-    pub labels: Labels,
-    pub points: Vec<Sample>,
-}
-
-/// A query result, in Prometheus's four result types.
-#[derive(Debug, Clone, PartialEq)]
-pub enum QueryValue {
-    Vector(Vec<VectorSample>),
-    Matrix(Vec<MatrixSeries>),
-    Scalar { t: i64, v: f64 },
-    String { t: i64, s: String },
-}
-
-impl QueryValue {
-    /// `resultType` in the API.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            QueryValue::Vector(_) => "vector",
-            QueryValue::Matrix(_) => "matrix",
-            QueryValue::Scalar { .. } => "scalar",
-            QueryValue::String { .. } => "string",
-        }
-    }
-
-    /// Keeps the first `limit` series of a vector or matrix (Prometheus's
-    /// `truncateResults`); returns whether anything was cut.
-    pub fn truncate(&mut self, limit: usize) -> bool {
-        match self {
-            QueryValue::Vector(v) if v.len() > limit => {
-                v.truncate(limit);
-                true
-            }
-            QueryValue::Matrix(m) if m.len() > limit => {
-                m.truncate(limit);
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-/// A successful evaluation with its annotations (already formatted as text).
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryOutput {
-    pub value: QueryValue,
-    pub warnings: Vec<String>,
-    pub infos: Vec<String>,
-}
-
-/// Evaluates PromQL. Implementations run on a blocking thread (never on the async
+/// Evaluates PromQL text. Implementations run on a blocking thread (never on the async
 /// runtime) and should poll `params.cancel`.
 ///
 /// Errors carry Prometheus's error class: `BadData` for parse and type errors (the
 /// handler prefixes them with `invalid parameter "query": `), `Execution` for errors
-/// while evaluating, `Timeout`, `Canceled`, `Internal` for storage failures.
+/// while evaluating, `Timeout`, `Canceled`, and `Internal` for storage failures.
 pub trait QueryEngine: Send + Sync {
-    fn instant_query(&self, params: &QueryParams) -> Result<QueryOutput, ApiError>;
-    fn range_query(&self, params: &QueryParams) -> Result<QueryOutput, ApiError>;
+    fn instant_query(&self, params: &QueryParams) -> Result<QueryResult, ApiError>;
+    fn range_query(&self, params: &QueryParams) -> Result<QueryResult, ApiError>;
+}
+
+/// Maps an engine error to the API's error class by its `errorType`.
+pub fn api_error_from_promql(e: PromqlError) -> ApiError {
+    let kind = ErrorType::from_name(e.error_type()).unwrap_or(ErrorType::Internal);
+    ApiError::new(kind, e.to_string())
+}
+
+/// [`QueryEngine`] over `promlite-promql`'s [`Engine`] and a storage.
+#[derive(Clone)]
+pub struct PromqlEngine {
+    engine: Engine,
+    queryable: Arc<dyn Queryable>,
+    parse_options: ParseOptions,
+}
+
+impl std::fmt::Debug for PromqlEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromqlEngine")
+            .field("engine", &self.engine)
+            .field("parse_options", &self.parse_options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PromqlEngine {
+    /// Parse options follow the engine: experimental functions are accepted when the
+    /// engine enables them.
+    pub fn new(engine: Engine, queryable: Arc<dyn Queryable>) -> PromqlEngine {
+        let parse_options = ParseOptions {
+            experimental_functions: engine.options().enable_experimental_functions,
+            ..ParseOptions::default()
+        };
+        PromqlEngine {
+            engine,
+            queryable,
+            parse_options,
+        }
+    }
+
+    /// Overrides the parser's feature switches (`--enable-feature=...`).
+    pub fn with_parse_options(mut self, parse_options: ParseOptions) -> PromqlEngine {
+        self.parse_options = parse_options;
+        self
+    }
+
+    fn control(params: &QueryParams) -> QueryControl {
+        QueryControl {
+            cancel: params.cancel.clone(),
+            timeout: params.timeout,
+            lookback_delta_ms: params.lookback_delta_ms,
+        }
+    }
+}
+
+impl QueryEngine for PromqlEngine {
+    fn instant_query(&self, params: &QueryParams) -> Result<QueryResult, ApiError> {
+        let expr = parse_with(&params.query, &self.parse_options)
+            .map_err(|e| ApiError::bad_data(e.to_string()))?;
+        self.engine
+            .instant_query(
+                self.queryable.as_ref(),
+                &expr,
+                params.start_ms,
+                &Self::control(params),
+            )
+            .map_err(api_error_from_promql)
+    }
+
+    fn range_query(&self, params: &QueryParams) -> Result<QueryResult, ApiError> {
+        let expr = parse_with(&params.query, &self.parse_options)
+            .map_err(|e| ApiError::bad_data(e.to_string()))?;
+        self.engine
+            .range_query(
+                self.queryable.as_ref(),
+                &expr,
+                params.start_ms,
+                params.end_ms,
+                params.step_ms,
+                &Self::control(params),
+            )
+            .map_err(api_error_from_promql)
+    }
+}
+
+/// Keeps the first `limit` series of a vector or matrix (Prometheus's
+/// `truncateResults`); returns whether anything was cut.
+pub fn truncate_value(value: &mut Value, limit: usize) -> bool {
+    match value {
+        Value::Vector(v) if v.len() > limit => {
+            v.truncate(limit);
+            true
+        }
+        Value::Matrix(m) if m.len() > limit => {
+            m.truncate(limit);
+            true
+        }
+        _ => false,
+    }
 }

@@ -31,8 +31,8 @@ mod state;
 pub mod timefmt;
 
 pub use engine::{
-    CancelOnDrop, CancelToken, MatrixSeries, QueryEngine, QueryOutput, QueryParams, QueryValue,
-    VectorSample,
+    api_error_from_promql, truncate_value, CancelOnDrop, CancelToken, MatrixSeries, PromqlEngine,
+    QueryEngine, QueryParams, QueryResult, Value, VectorElement,
 };
 pub use error::{ApiError, ErrorType};
 pub use handlers::series::unescape_label_name;

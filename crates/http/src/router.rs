@@ -112,6 +112,7 @@ fn api_v1(state: &ApiState) -> Router<ApiState> {
         .route("/query", api_get_post(query::instant_query))
         .route("/query_range", api_get_post(query::range_query))
         .route("/query_exemplars", api_get_post(query::query_exemplars))
+        .route("/format_query", api_get_post(query::format_query))
         .route("/series", api_get_post(series::series))
         .route("/labels", api_get_post(series::label_names))
         .route("/label/{name}/values", api_get(series::label_values))

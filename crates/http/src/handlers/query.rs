@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use axum::extract::State;
 
-use crate::engine::{CancelToken, QueryEngine, QueryOutput, QueryParams};
+use crate::engine::{
+    truncate_value, CancelOnDrop, CancelToken, QueryEngine, QueryParams, QueryResult,
+};
 use crate::error::{ApiError, ErrorType};
 use crate::handlers::blocking;
 use crate::json::encode_query_data;
@@ -48,8 +50,8 @@ async fn evaluate(
     engine: Arc<dyn QueryEngine>,
     params: QueryParams,
     range: bool,
-) -> Result<QueryOutput, ApiError> {
-    let guard = params.cancel.cancel_on_drop();
+) -> Result<QueryResult, ApiError> {
+    let guard = CancelOnDrop::new(params.cancel.clone());
     let result = blocking(move || {
         if range {
             engine.range_query(&params)
@@ -70,8 +72,8 @@ async fn evaluate(
     })
 }
 
-fn reply(mut out: QueryOutput, limit: usize) -> ApiReply {
-    if limit > 0 && out.value.truncate(limit) {
+fn reply(mut out: QueryResult, limit: usize) -> ApiReply {
+    if limit > 0 && truncate_value(&mut out.value, limit) {
         out.warnings
             .push("results truncated due to limit".to_string());
     }
@@ -168,4 +170,11 @@ pub(crate) fn selector_or_invalid(
     s: &str,
 ) -> Result<Vec<promlite_model::Matcher>, ApiError> {
     parse_metric_selector(s).map_err(|e| ApiError::invalid_param(name, e))
+}
+
+/// `GET|POST /api/v1/format_query`: the query printed in canonical form.
+pub async fn format_query(form: Form) -> ApiResult {
+    let printed = crate::promql_glue::format_query(form.value("query"))
+        .map_err(|e| ApiError::invalid_param("query", e))?;
+    ApiReply::serde(&printed)
 }

@@ -4,12 +4,12 @@
 
 use super::float::format_json_number;
 use super::writer::JsonWriter;
-use crate::engine::QueryValue;
+use crate::engine::Value;
 
 /// Writes the `result` value.
-pub fn write_query_value(w: &mut JsonWriter, value: &QueryValue) {
+pub fn write_query_value(w: &mut JsonWriter, value: &Value) {
     match value {
-        QueryValue::Vector(samples) => {
+        Value::Vector(samples) => {
             w.byte(b'[');
             for (i, s) in samples.iter().enumerate() {
                 if i > 0 {
@@ -25,7 +25,7 @@ pub fn write_query_value(w: &mut JsonWriter, value: &QueryValue) {
             }
             w.byte(b']');
         }
-        QueryValue::Matrix(series) => {
+        Value::Matrix(series) => {
             w.byte(b'[');
             for (i, s) in series.iter().enumerate() {
                 if i > 0 {
@@ -34,9 +34,9 @@ pub fn write_query_value(w: &mut JsonWriter, value: &QueryValue) {
                 w.raw(r#"{"metric":"#);
                 w.labels(&s.labels);
                 // Prometheus omits "values" for a series without float points.
-                if !s.points.is_empty() {
+                if !s.samples.is_empty() {
                     w.raw(r#","values":["#);
-                    for (j, p) in s.points.iter().enumerate() {
+                    for (j, p) in s.samples.iter().enumerate() {
                         if j > 0 {
                             w.byte(b',');
                         }
@@ -52,7 +52,7 @@ pub fn write_query_value(w: &mut JsonWriter, value: &QueryValue) {
             }
             w.byte(b']');
         }
-        QueryValue::Scalar { t, v } => {
+        Value::Scalar { t, v } => {
             // promql.Scalar.MarshalJSON: [float64(T)/1000, FormatFloat(V, 'f', -1)].
             w.byte(b'[');
             w.raw(&format_json_number(*t as f64 / 1000.0));
@@ -62,11 +62,11 @@ pub fn write_query_value(w: &mut JsonWriter, value: &QueryValue) {
             w.string(&s);
             w.byte(b']');
         }
-        QueryValue::String { t, s } => {
+        Value::String { t, v } => {
             w.byte(b'[');
             w.raw(&format_json_number(*t as f64 / 1000.0));
             w.byte(b',');
-            w.string(s);
+            w.string(v);
             w.byte(b']');
         }
     }
@@ -87,10 +87,10 @@ fn push_plain_f(out: &mut String, v: f64) {
 }
 
 /// The whole `data` object of a query answer.
-pub fn encode_query_data(value: &QueryValue) -> Vec<u8> {
+pub fn encode_query_data(value: &Value) -> Vec<u8> {
     let cap = match value {
-        QueryValue::Vector(v) => 64 + v.len() * 128,
-        QueryValue::Matrix(m) => 64 + m.iter().map(|s| 96 + s.points.len() * 28).sum::<usize>(),
+        Value::Vector(v) => 64 + v.len() * 128,
+        Value::Matrix(m) => 64 + m.iter().map(|s| 96 + s.samples.len() * 28).sum::<usize>(),
         _ => 96,
     };
     let mut w = JsonWriter::with_capacity(cap);
@@ -105,16 +105,16 @@ pub fn encode_query_data(value: &QueryValue) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{MatrixSeries, VectorSample};
+    use crate::engine::{MatrixSeries, VectorElement};
     use promlite_model::{Labels, Sample};
 
-    fn enc(v: &QueryValue) -> String {
+    fn enc(v: &Value) -> String {
         String::from_utf8(encode_query_data(v)).unwrap()
     }
 
     #[test]
     fn vector_layout() {
-        let v = QueryValue::Vector(vec![VectorSample {
+        let v = Value::Vector(vec![VectorElement {
             labels: Labels::from_pairs([("__name__", "up"), ("job", "api")]),
             t: 1435781451781,
             v: 1.0,
@@ -124,21 +124,21 @@ mod tests {
             r#"{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"api"},"value":[1435781451.781,"1"]}]}"#
         );
         assert_eq!(
-            enc(&QueryValue::Vector(vec![])),
+            enc(&Value::Vector(vec![])),
             r#"{"resultType":"vector","result":[]}"#
         );
     }
 
     #[test]
     fn matrix_layout() {
-        let m = QueryValue::Matrix(vec![
+        let m = Value::Matrix(vec![
             MatrixSeries {
                 labels: Labels::from_pairs([("a", "b")]),
-                points: vec![Sample::new(1000, 1e-7), Sample::new(1500, f64::INFINITY)],
+                samples: vec![Sample::new(1000, 1e-7), Sample::new(1500, f64::INFINITY)],
             },
             MatrixSeries {
                 labels: Labels::empty(),
-                points: vec![],
+                samples: vec![],
             },
         ]);
         assert_eq!(
@@ -150,20 +150,20 @@ mod tests {
     #[test]
     fn scalar_and_string_use_marshal_json_layout() {
         assert_eq!(
-            enc(&QueryValue::Scalar { t: 1500, v: 1e-7 }),
+            enc(&Value::Scalar { t: 1500, v: 1e-7 }),
             r#"{"resultType":"scalar","result":[1.5,"0.0000001"]}"#
         );
         assert_eq!(
-            enc(&QueryValue::Scalar {
+            enc(&Value::Scalar {
                 t: 1767218400500,
                 v: f64::NAN
             }),
             r#"{"resultType":"scalar","result":[1767218400.5,"NaN"]}"#
         );
         assert_eq!(
-            enc(&QueryValue::String {
+            enc(&Value::String {
                 t: 2000,
-                s: "a<b".into()
+                v: "a<b".into()
             }),
             r#"{"resultType":"string","result":[2,"a\u003cb"]}"#
         );

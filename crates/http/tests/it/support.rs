@@ -10,11 +10,12 @@ use axum::body::Body;
 use axum::Router;
 use http::{Request, StatusCode};
 use promlite_http::{
-    parse_metric_selector, router, ApiError, ApiState, ApiStateBuilder, ErrorType, MatrixSeries,
-    QueryEngine, QueryOutput, QueryParams, QueryValue, VectorSample,
+    router, ApiError, ApiState, ApiStateBuilder, ErrorType, PromqlEngine, QueryEngine, QueryParams,
+    QueryResult,
 };
-use promlite_model::{is_stale_nan, Labels, ManualClock, Matcher, Sample};
-use promlite_storage::{Appendable, MemStorage, Queryable, SelectHints};
+use promlite_model::{Labels, ManualClock};
+use promlite_promql::{Engine, EngineOptions};
+use promlite_storage::{Appendable, MemStorage};
 use tower::ServiceExt;
 
 /// 2025-12-31T21:00:00Z, the start of the oracle's dataset.
@@ -140,129 +141,49 @@ pub fn fixture_storage() -> MemStorage {
     db
 }
 
-/// A stand-in for the PromQL engine: numbers, strings and plain selectors (with a
-/// 5-minute lookback), plus a few magic queries to provoke errors and cancellation.
+/// The real PromQL engine, plus a few magic queries that provoke errors the fixture
+/// data cannot (timeouts, cancellation).
 #[derive(Debug, Clone)]
 pub struct TestEngine {
-    pub storage: MemStorage,
+    pub inner: PromqlEngine,
 }
 
 pub const SLOW_QUERY: &str = "sleep_until_canceled";
 
 impl TestEngine {
-    fn eval(&self, params: &QueryParams, t: i64) -> Result<QueryValue, ApiError> {
-        let q = params.query.trim();
-        if q.is_empty() {
-            return Err(ApiError::bad_data(
-                "1:1: parse error: no expression found in input",
-            ));
-        }
-        if let Ok(v) = q.parse::<f64>() {
-            return Ok(QueryValue::Scalar { t, v });
-        }
-        if let Some(s) = q.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-            return Ok(QueryValue::String {
-                t,
-                s: s.to_string(),
-            });
-        }
-        match q {
-            "exec_error" => {
-                return Err(ApiError::execution(
-                    "found duplicate series for the match group",
-                ))
-            }
-            "timeout_error" => {
-                return Err(ApiError::new(
-                    ErrorType::Timeout,
-                    "query timed out in expression evaluation",
-                ))
-            }
+    fn scripted(&self, params: &QueryParams) -> Option<Result<QueryResult, ApiError>> {
+        match params.query.as_str() {
+            "timeout_error" => Some(Err(ApiError::new(
+                ErrorType::Timeout,
+                "query timed out in expression evaluation",
+            ))),
             SLOW_QUERY => {
                 let started = Instant::now();
                 while started.elapsed() < Duration::from_secs(10) {
                     if params.cancel.is_canceled() {
-                        return Err(ApiError::new(
+                        return Some(Err(ApiError::new(
                             ErrorType::Canceled,
                             "query was canceled in expression evaluation",
-                        ));
+                        )));
                     }
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                return Err(ApiError::internal("never canceled"));
+                Some(Err(ApiError::internal("never canceled")))
             }
-            _ => {}
+            _ => None,
         }
-        let matchers: Vec<Matcher> = parse_metric_selector(q).map_err(ApiError::bad_data)?;
-        let q = self
-            .storage
-            .querier(t - 300_000 + 1, t)
-            .map_err(ApiError::from)?;
-        let mut out = Vec::new();
-        for s in q
-            .select(&matchers, &SelectHints::range(t - 300_000 + 1, t))
-            .map_err(ApiError::from)?
-        {
-            let s = s.map_err(ApiError::from)?;
-            let samples = s.samples(t - 300_000 + 1, t).map_err(ApiError::from)?;
-            if let Some(last) = samples.last().filter(|x| !is_stale_nan(x.v)) {
-                out.push(VectorSample {
-                    labels: s.labels().clone(),
-                    t,
-                    v: last.v,
-                });
-            }
-        }
-        Ok(QueryValue::Vector(out))
     }
 }
 
 impl QueryEngine for TestEngine {
-    fn instant_query(&self, params: &QueryParams) -> Result<QueryOutput, ApiError> {
-        let value = self.eval(params, params.start_ms)?;
-        let warnings = if params.query == "error_ratio" {
-            vec!["PromQL warning: test warning".to_string()]
-        } else {
-            Vec::new()
-        };
-        Ok(QueryOutput {
-            value,
-            warnings,
-            infos: Vec::new(),
-        })
+    fn instant_query(&self, params: &QueryParams) -> Result<QueryResult, ApiError> {
+        self.scripted(params)
+            .unwrap_or_else(|| self.inner.instant_query(params))
     }
 
-    fn range_query(&self, params: &QueryParams) -> Result<QueryOutput, ApiError> {
-        let mut series: std::collections::BTreeMap<Labels, Vec<Sample>> = Default::default();
-        let mut t = params.start_ms;
-        while t <= params.end_ms {
-            match self.eval(params, t)? {
-                QueryValue::Vector(v) => {
-                    for s in v {
-                        series.entry(s.labels).or_default().push(Sample::new(t, s.v));
-                    }
-                }
-                QueryValue::Scalar { v, .. } => series.entry(Labels::empty()).or_default().push(Sample::new(t, v)),
-                QueryValue::String { .. } => {
-                    return Err(ApiError::bad_data(
-                        "invalid expression type \"string\" for range query, must be Scalar or instant Vector",
-                    ))
-                }
-                QueryValue::Matrix(_) => unreachable!("the test engine makes no matrices"),
-            }
-            t += params.step_ms;
-        }
-        let value = QueryValue::Matrix(
-            series
-                .into_iter()
-                .map(|(labels, points)| MatrixSeries { labels, points })
-                .collect(),
-        );
-        Ok(QueryOutput {
-            value,
-            warnings: Vec::new(),
-            infos: Vec::new(),
-        })
+    fn range_query(&self, params: &QueryParams) -> Result<QueryResult, ApiError> {
+        self.scripted(params)
+            .unwrap_or_else(|| self.inner.range_query(params))
     }
 }
 
@@ -272,7 +193,9 @@ pub fn fixture_builder() -> ApiStateBuilder {
     let arc = Arc::new(storage.clone());
     ApiState::builder(arc.clone())
         .admin(arc)
-        .engine(Arc::new(TestEngine { storage }))
+        .engine(Arc::new(TestEngine {
+            inner: PromqlEngine::new(Engine::new(EngineOptions::default()), Arc::new(storage)),
+        }))
         .clock(ManualClock::new(T_END))
 }
 
