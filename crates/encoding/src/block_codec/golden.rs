@@ -37,6 +37,16 @@ fn fixture_inputs() -> Vec<(&'static str, Vec<i64>, Vec<f64>)> {
             (tenths + 300) as f64 / 10.0
         })
         .collect();
+    // Its own generator, so the inputs of the older fixtures stay what they were.
+    let mut skewed_state = 0x2545_F491_4F6C_DD1Du64;
+    let mut bytes_total = 987_654_321i64;
+    let skewed_counter: Vec<f64> = (0..200)
+        .map(|_| {
+            let draw = xorshift(&mut skewed_state) % 1000;
+            bytes_total += (draw * draw * draw / 1_000_000) as i64 * 512 + 7;
+            bytes_total as f64
+        })
+        .collect();
     let mut sum = 1234.5678f64;
     let float_sum: Vec<f64> = (0..40)
         .map(|_| {
@@ -59,7 +69,8 @@ fn fixture_inputs() -> Vec<(&'static str, Vec<i64>, Vec<f64>)> {
         ("constant_nan_bits", regular.clone(), vec![f64::NAN; 40]),
         ("cpu_ticks_jittered", jittered, cpu),
         ("sparse_counter", long_regular.clone(), sparse),
-        ("bell_gauge", long_regular, bell),
+        ("bell_gauge", long_regular.clone(), bell),
+        ("skewed_counter", long_regular, skewed_counter),
         ("float_sum", regular.clone(), float_sum),
         ("noise_floats", regular.clone(), noise),
         ("decimal_with_specials", regular.clone(), specials),
@@ -99,6 +110,18 @@ const FIXTURE_BYTES: &[(&str, &str)] = &[
             "d0a75464ca91dcb9344cfd7abbeca20030925caad42c865e87be5826536ec9384993c26bc37a609a",
             "dbb132caacbe319a8214af033fdab522d5fb49a1fd72d727663fd5a846c2577a966d71fe527e7766",
             "fbb169225b3675ad76972abbc5a5e95de7b6d454ad32bbbda5bbcd01",
+        ),
+    ),
+    (
+        "skewed_counter",
+        concat!(
+            "01c80180a0abfef962a898b6010400ddf082a9ae0780040ec750d02bd77f8042350560891b478200",
+            "0e280304419e22a0ec6518808121eb034800cd86fe50bb18315167c0d0036b03f0eb65dd63ef4a80",
+            "aa37020a200260a14a1647b41e5d80ed0b00788788cc0770eb030090520b101d99045001060a381d",
+            "3481cb74516c6490610043d6220c4fd98446920b004eb7c14642c941108d7c26c605f4fad4037909",
+            "5b0468588f860700248913e32544048c0bc1a09d5d9dc7c2c61920100f3c0ebd01807fd85e0e624b",
+            "e8082c2078663f7c0201331e1008233968845120e0dca164f046c07161e8c313047c0307cce44138",
+            "2030fe1d049c73490e980888e0020a43c0b04312f881e7083214",
         ),
     ),
     (

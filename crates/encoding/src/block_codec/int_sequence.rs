@@ -5,8 +5,9 @@
 //! ```text
 //! header u8      bits 0-1 order (0 raw, 1 delta, 2 delta-of-delta, 3 constant)
 //!                bit 2 common factor present, bits 3-5 log2(block length) - 5,
-//!                bits 6-7 packer (0 frame of reference, 1 Rice, 2 zero runs; the last
-//!                with the factor bit and block length zero, and never nested)
+//!                bits 6-7 packer (0 frame of reference, 1 Rice around the median, 2 zero
+//!                runs, with the factor bit and block length zero and never nested,
+//!                3 Rice above the minimum)
 //! constant:      ivarint value                                   (nothing else follows)
 //! order >= 1:    ivarint first value; order 2 also ivarint first delta
 //! factor:        uvarint f >= 2; every residual minus the smallest one is a multiple of f
@@ -19,7 +20,7 @@ use super::error;
 use super::for_packing::{
     frame_of_reference_lens, read_frame_of_reference, write_frame_of_reference, ExactDivisor,
 };
-use super::rice_packing::{center_residuals, read_rice, rice_len, write_rice};
+use super::rice_packing::{center_residuals, read_rice, rice_len, write_rice, RiceMapping};
 use super::zero_runs;
 use crate::EncodingError;
 
@@ -34,6 +35,7 @@ enum Packer {
     FrameOfReference = 0,
     Rice = 1,
     ZeroRuns = 2,
+    OneSidedRice = 3,
 }
 
 /// Whether a sequence may use zero runs (whose own sequences may not, which bounds nesting).
@@ -223,14 +225,19 @@ fn improve_with_other_packers(
     nesting: Nesting,
 ) {
     let fixed = fixed_len(values, plan.order, plan.factor);
-    let centered = center_residuals(residuals, plan.factor);
-    for level in 0..block_levels(residuals.len()) {
-        let block_log2 = MIN_BLOCK_LOG2 + level as u32;
-        let len = fixed + rice_len(&centered, 1 << block_log2);
-        if len < plan.encoded_len {
-            plan.packer = Packer::Rice;
-            plan.block_log2 = block_log2;
-            plan.encoded_len = len;
+    for (packer, mapping) in [
+        (Packer::Rice, RiceMapping::AroundMedian),
+        (Packer::OneSidedRice, RiceMapping::AboveMinimum),
+    ] {
+        let centered = center_residuals(residuals, plan.factor, mapping);
+        for level in 0..block_levels(residuals.len()) {
+            let block_log2 = MIN_BLOCK_LOG2 + level as u32;
+            let len = fixed + rice_len(&centered, 1 << block_log2);
+            if len < plan.encoded_len {
+                plan.packer = packer;
+                plan.block_log2 = block_log2;
+                plan.encoded_len = len;
+            }
         }
     }
     if nesting == Nesting::TopLevel && zero_runs::worth_trying(residuals) {
@@ -272,7 +279,16 @@ fn write_sequence(values: &[i64], plan: &SequencePlan, residuals: &[i64], out: &
         Packer::FrameOfReference => {
             write_frame_of_reference(residuals, plan.factor, block_len, out)
         }
-        Packer::Rice => write_rice(&center_residuals(residuals, plan.factor), block_len, out),
+        Packer::Rice => write_rice(
+            &center_residuals(residuals, plan.factor, RiceMapping::AroundMedian),
+            block_len,
+            out,
+        ),
+        Packer::OneSidedRice => write_rice(
+            &center_residuals(residuals, plan.factor, RiceMapping::AboveMinimum),
+            block_len,
+            out,
+        ),
         Packer::ZeroRuns => zero_runs::write_zero_runs(residuals, out),
     }
 }
@@ -310,7 +326,7 @@ fn decode_with_nesting(
     let packer = header >> PACKER_SHIFT;
     let zero_runs_misused = packer == Packer::ZeroRuns as u8
         && (nesting == Nesting::InsideZeroRuns || header & 0b0011_1100 != 0);
-    if packer > Packer::ZeroRuns as u8 || zero_runs_misused || block_log2 > MAX_BLOCK_LOG2 {
+    if zero_runs_misused || block_log2 > MAX_BLOCK_LOG2 {
         return Err(error::invalid_field(
             "integer sequence header",
             u64::from(header),
@@ -344,7 +360,11 @@ fn decode_with_nesting(
     let residual_count = count - order_len;
     let block_len = 1usize << block_log2;
     if packer == Packer::Rice as u8 {
-        read_rice(reader, residual_count, block_len, factor, out)?;
+        let mapping = RiceMapping::AroundMedian;
+        read_rice(reader, residual_count, block_len, factor, mapping, out)?;
+    } else if packer == Packer::OneSidedRice as u8 {
+        let mapping = RiceMapping::AboveMinimum;
+        read_rice(reader, residual_count, block_len, factor, mapping, out)?;
     } else if packer == Packer::ZeroRuns as u8 {
         zero_runs::read_zero_runs(reader, residual_count, out)?;
     } else {

@@ -2,10 +2,11 @@
 //! serial dependency between values: the fixed-width remainders unpack independently, and the
 //! unary quotients are found one set bit at a time (`trailing_zeros`, then clear the lowest bit).
 //!
-//! With `z = zigzag((residual - center) / factor)` and per-partition parameter `k`, each value
-//! is `z = (q << k) | remainder`:
+//! With `z = zigzag((residual - median) / factor)` (or `z = (residual - minimum) / factor` for
+//! one-sided residuals, a separate packer code) and per-partition parameter `k`, each value is
+//! `z = (q << k) | remainder`:
 //! ```text
-//! ivarint   center: the median residual
+//! ivarint   center: the median (or minimum) residual
 //! stream 1  per partition: 6 bits k (0..=56), then k bits of remainder per value
 //!           (0 for escaped values); LSB-first, padded to a byte
 //! stream 2  per value: min(q, 32) zero bits, then a one bit; padded to a byte
@@ -26,14 +27,43 @@ const ESCAPE_QUOTIENT: u64 = 32;
 const MAX_PARAMETER: u32 = 56;
 const PARAMETER_BITS: u32 = 6;
 
-/// Residuals as zigzagged signed distances from the median, in units of `factor`.
+/// How residuals become the unsigned numbers that are Rice-coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RiceMapping {
+    /// Zigzagged signed distance from the median: for roughly symmetric residuals.
+    AroundMedian,
+    /// Distance above the minimum: for one-sided, skewed residuals (no bit spent on a sign).
+    AboveMinimum,
+}
+
+/// Residuals as unsigned distances from a center, in units of `factor`.
 #[derive(Debug, Clone)]
 pub(crate) struct CenteredResiduals {
     center: i64,
     zigzags: Vec<u64>,
 }
 
-pub(crate) fn center_residuals(residuals: &[i64], factor: u64) -> CenteredResiduals {
+/// The residuals mapped as `mapping` says.
+pub(crate) fn center_residuals(
+    residuals: &[i64],
+    factor: u64,
+    mapping: RiceMapping,
+) -> CenteredResiduals {
+    if mapping == RiceMapping::AboveMinimum {
+        let minimum = residuals.iter().copied().min().unwrap_or(0);
+        let divisor = ExactDivisor::new(factor);
+        return CenteredResiduals {
+            center: minimum,
+            zigzags: residuals
+                .iter()
+                .map(|&residual| divisor.divide(residual.wrapping_sub(minimum) as u64))
+                .collect(),
+        };
+    }
+    center_around_median(residuals, factor)
+}
+
+fn center_around_median(residuals: &[i64], factor: u64) -> CenteredResiduals {
     let minimum = residuals.iter().copied().min().unwrap_or(0);
     let divisor = ExactDivisor::new(factor);
     let offsets: Vec<u64> = residuals
@@ -134,6 +164,7 @@ pub(crate) fn read_rice(
     count: usize,
     partition_len: usize,
     factor: u64,
+    mapping: RiceMapping,
     out: &mut Vec<i64>,
 ) -> Result<(), EncodingError> {
     let center = reader.read_ivarint("Rice center")?;
@@ -168,7 +199,11 @@ pub(crate) fn read_rice(
             center,
             factor: factor as i64,
         };
-        if combine.run(&mut quotients, partition)? {
+        let had_escapes = match mapping {
+            RiceMapping::AroundMedian => combine.run::<true>(&mut quotients, partition)?,
+            RiceMapping::AboveMinimum => combine.run::<false>(&mut quotients, partition)?,
+        };
+        if had_escapes {
             // Rare: find the escaped values of this partition again, from their quotients.
             record_escapes(&quotients, partition_len, first_index, &mut escaped);
         }
@@ -177,10 +212,21 @@ pub(crate) fn read_rice(
     for index in escaped {
         let zigzag = reader.read_uvarint("Rice escaped value")?;
         if let Some(slot) = slots.get_mut(index) {
-            *slot = center.wrapping_add(zigzag_decode(zigzag).wrapping_mul(factor as i64));
+            let distance = unmap(zigzag, mapping == RiceMapping::AroundMedian);
+            *slot = center.wrapping_add(distance.wrapping_mul(factor as i64));
         }
     }
     Ok(())
+}
+
+/// The signed distance from the center a coded number stands for.
+#[inline(always)]
+fn unmap(coded: u64, around_median: bool) -> i64 {
+    if around_median {
+        zigzag_decode(coded)
+    } else {
+        coded as i64
+    }
 }
 
 /// Turns one partition's remainders into residuals, given its parameter.
@@ -194,7 +240,7 @@ impl PartitionCombine {
     /// Returns whether the partition had escaped values (their slots then hold garbage until
     /// the escapes are read). Kept small and local so the loop state stays in registers.
     #[inline(never)]
-    fn run(
+    fn run<const AROUND_MEDIAN: bool>(
         &self,
         quotients: &mut UnaryReader<'_>,
         partition: &mut [i64],
@@ -216,9 +262,8 @@ impl PartitionCombine {
                 any_escape = true;
             }
             let zigzag = (quotient << self.parameter) | (*slot as u64);
-            *slot = self
-                .center
-                .wrapping_add(zigzag_decode(zigzag).wrapping_mul(self.factor));
+            let distance = unmap(zigzag, AROUND_MEDIAN);
+            *slot = self.center.wrapping_add(distance.wrapping_mul(self.factor));
         }
         quotients.previous_partition_start = quotients.state.consumed_bits;
         quotients.state = state;
@@ -344,24 +389,31 @@ impl<'a> UnaryReader<'a> {
 mod tests {
     use super::*;
 
+    /// Round trip with both mappings; returns the smaller encoding.
     fn round_trip(residuals: &[i64], factor: u64, partition_len: usize) -> usize {
-        let centered = center_residuals(residuals, factor);
-        let mut encoded = Vec::new();
-        write_rice(&centered, partition_len, &mut encoded);
-        let mut reader = ByteReader::new(&encoded);
-        let mut decoded = vec![-1i64; 3];
-        read_rice(
-            &mut reader,
-            residuals.len(),
-            partition_len,
-            factor,
-            &mut decoded,
-        )
-        .unwrap();
-        reader.finish().unwrap();
-        assert_eq!(decoded.get(3..).unwrap(), residuals);
-        assert!(encoded.len() <= rice_len(&centered, partition_len) + 1);
-        encoded.len()
+        let mut smallest = usize::MAX;
+        for mapping in [RiceMapping::AroundMedian, RiceMapping::AboveMinimum] {
+            let centered = center_residuals(residuals, factor, mapping);
+            let mut encoded = Vec::new();
+            write_rice(&centered, partition_len, &mut encoded);
+            let mut reader = ByteReader::new(&encoded);
+            let mut decoded = vec![-1i64; 3];
+            let count = residuals.len();
+            read_rice(
+                &mut reader,
+                count,
+                partition_len,
+                factor,
+                mapping,
+                &mut decoded,
+            )
+            .unwrap();
+            reader.finish().unwrap();
+            assert_eq!(decoded.get(3..).unwrap(), residuals, "{mapping:?}");
+            assert!(encoded.len() <= rice_len(&centered, partition_len) + 1);
+            smallest = smallest.min(encoded.len());
+        }
+        smallest
     }
 
     #[test]
@@ -391,6 +443,21 @@ mod tests {
         round_trip(&wide, 1, 32);
         round_trip(&[], 1, 32);
         round_trip(&[5], 1, 32);
+    }
+
+    #[test]
+    fn one_sided_mapping_wins_on_skewed_residuals() {
+        // Mostly small with a long upper tail: no sign bit is needed above the minimum.
+        let residuals: Vec<i64> = (0..512)
+            .map(|i| ((i * 7919) % 97) * ((i * 31) % 97) / 40)
+            .collect();
+        let cost = |mapping| {
+            let mut out = Vec::new();
+            write_rice(&center_residuals(&residuals, 1, mapping), 64, &mut out);
+            out.len()
+        };
+        assert!(cost(RiceMapping::AboveMinimum) < cost(RiceMapping::AroundMedian));
+        round_trip(&residuals, 1, 64);
     }
 
     #[test]
