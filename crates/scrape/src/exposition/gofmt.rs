@@ -82,24 +82,44 @@ pub fn parse_go_float(s: &[u8]) -> Result<f64, String> {
     Ok(v)
 }
 
-/// Integers of up to 15 digits convert exactly; this covers most exposed values.
+/// Exact powers of ten (all representable in an f64).
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Plain decimals with at most 15 significant digits (`123`, `-0.25`, `1000.5`): the
+/// digits are an exact integer and one correctly rounded division by an exact power of
+/// ten gives the correctly rounded value (Clinger's fast path). Covers most exposed
+/// values; anything else goes to the full parser.
 #[inline]
 fn fast_integer(s: &[u8]) -> Option<f64> {
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, s.get(1..)?),
         _ => (false, s),
     };
-    if digits.is_empty() || digits.len() > 15 {
+    if digits.is_empty() || digits.len() > 16 {
         return None;
     }
     let mut v: u64 = 0;
+    let mut n_digits = 0usize;
+    let mut frac_digits: Option<usize> = None;
     for &c in digits {
-        if !c.is_ascii_digit() {
+        if c.is_ascii_digit() {
+            v = v * 10 + u64::from(c - b'0');
+            n_digits += 1;
+            if let Some(f) = frac_digits.as_mut() {
+                *f += 1;
+            }
+        } else if c == b'.' && frac_digits.is_none() {
+            frac_digits = Some(0);
+        } else {
             return None;
         }
-        v = v * 10 + u64::from(c - b'0');
     }
-    let f = v as f64;
+    if n_digits == 0 || n_digits > 15 {
+        return None;
+    }
+    let f = v as f64 / POW10.get(frac_digits.unwrap_or(0)).copied()?;
     Some(if neg { -f } else { f })
 }
 
@@ -314,6 +334,20 @@ mod tests {
         assert!(parse_go_float(b"").is_err());
         assert!(parse_go_float(b"1e").is_err());
         assert_eq!(parse_go_float(b"1e-400").unwrap(), 0.0);
+        for text in [
+            "0.1",
+            "1000.5",
+            "-0.000123",
+            "123456789012.345",
+            "9.999999999999999",
+            "5.",
+        ] {
+            assert_eq!(
+                parse_go_float(text.as_bytes()).unwrap(),
+                text.parse::<f64>().unwrap(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

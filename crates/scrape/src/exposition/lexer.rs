@@ -118,6 +118,9 @@ pub(crate) struct Lexer<'a> {
     pub(crate) i: usize,
     pub(crate) start: usize,
     pub(crate) state: State,
+    /// Whether the last quoted string scanned was pure ASCII (then it needs no UTF-8
+    /// check).
+    pub(crate) last_quoted_ascii: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -128,6 +131,7 @@ impl<'a> Lexer<'a> {
             i: 0,
             start: 0,
             state: State::Init,
+            last_quoted_ascii: true,
         }
     }
 
@@ -196,6 +200,13 @@ impl<'a> Lexer<'a> {
     /// `i` at the offending byte. `allow_newline` is false where OpenMetrics forbids raw
     /// newlines in strings.
     fn scan_quoted(&mut self, allow_newline: bool) -> bool {
+        let mut high: u8 = 0;
+        let ok = self.scan_quoted_inner(allow_newline, &mut high);
+        self.last_quoted_ascii = high < 0x80;
+        ok
+    }
+
+    fn scan_quoted_inner(&mut self, allow_newline: bool, high: &mut u8) -> bool {
         let mut c = self.next();
         loop {
             if self.i >= self.n {
@@ -211,6 +222,7 @@ impl<'a> Lexer<'a> {
                     if self.i >= self.n || c == b'\n' || c == 0 {
                         return false;
                     }
+                    *high |= c;
                     c = self.next();
                 }
                 0 => return false,
@@ -219,10 +231,14 @@ impl<'a> Lexer<'a> {
                     // Fast skip over plain bytes in the real buffer.
                     let from = self.i;
                     let rest = self.b.get(from..).unwrap_or(&[]);
-                    let run = rest
-                        .iter()
-                        .position(|&x| x == b'"' || x == b'\\' || x == 0 || x == b'\n')
-                        .unwrap_or(rest.len());
+                    let mut run = 0;
+                    for &x in rest {
+                        if x == b'"' || x == b'\\' || x == 0 || x == b'\n' {
+                            break;
+                        }
+                        *high |= x;
+                        run += 1;
+                    }
                     if run > 1 {
                         self.i = from + run - 1;
                     }

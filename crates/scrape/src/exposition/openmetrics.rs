@@ -236,7 +236,7 @@ impl<'a> OpenMetricsParser<'a> {
                 Token::QString => true,
                 _ => return Err(self.parse_error("expected label name", t)),
             };
-            if quoted {
+            if quoted && !self.l.last_quoted_ascii {
                 check_utf8_name(self.l.buf())?;
             }
             t = self.l.lex_openmetrics();
@@ -264,7 +264,7 @@ impl<'a> OpenMetricsParser<'a> {
             if t2 != Token::LValue {
                 return Err(self.parse_error("expected label value", t2));
             }
-            if std::str::from_utf8(self.l.buf()).is_err() {
+            if !self.l.last_quoted_ascii && std::str::from_utf8(self.l.buf()).is_err() {
                 return Err(ParseError::new(format!(
                     "invalid UTF-8 label value: {}",
                     go_quote_bytes(self.l.buf())

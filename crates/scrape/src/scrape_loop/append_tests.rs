@@ -327,3 +327,73 @@ fn content_type_rules_apply() {
     );
     assert!(r.is_ok());
 }
+
+/// An appender that only hands out references: isolates the scrape side's own cost.
+struct NopAppender {
+    next: u64,
+}
+
+impl promlite_storage::Appender for NopAppender {
+    fn append(
+        &mut self,
+        r: Option<SeriesRef>,
+        _: &Labels,
+        _: i64,
+        _: f64,
+    ) -> promlite_storage::Result<SeriesRef> {
+        Ok(r.unwrap_or_else(|| {
+            self.next += 1;
+            self.next
+        }))
+    }
+    fn commit(&mut self) -> promlite_storage::Result<()> {
+        Ok(())
+    }
+    fn rollback(&mut self) -> promlite_storage::Result<()> {
+        Ok(())
+    }
+}
+
+/// Prints parse + append cost per sample for a 1,000-series body in steady state (series
+/// cache warm). Run: `cargo test --release -p promlite-scrape --lib measure -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_parse_and_append_ns_per_sample() {
+    let mut body = String::new();
+    for fam in 0..100 {
+        body.push_str(&format!(
+            "# HELP family_{fam}_total Some help text.\n# TYPE family_{fam}_total counter\n"
+        ));
+        for i in 0..10 {
+            body.push_str(&format!(
+                "family_{fam}_total{{instance=\"host-{i}.example.com:9100\",job=\"node\",mode=\"idle\",cpu=\"{i}\"}} {}.5\n",
+                fam * 1000 + i
+            ));
+        }
+    }
+    let s = settings("");
+    let metrics = ScrapeMetrics::default();
+    let mut cache = ScrapeCache::default();
+    let mut app = NopAppender { next: 0 };
+    let rounds = 2000;
+    let mut t = 0;
+    let mut run = |n: usize, cache: &mut ScrapeCache| {
+        for _ in 0..n {
+            t += 15_000;
+            let (c, r) = append_body(&s, &metrics, cache, &mut app, body.as_bytes(), TEXT, t, t);
+            r.unwrap();
+            assert_eq!(c.total, 1000);
+        }
+    };
+    run(10, &mut cache);
+    let start = std::time::Instant::now();
+    run(rounds, &mut cache);
+    let steady = start.elapsed().as_nanos() as f64 / (rounds as f64 * 1000.0);
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        let mut cold = ScrapeCache::default();
+        run(1, &mut cold);
+    }
+    let cold = start.elapsed().as_nanos() as f64 / (20.0 * 1000.0);
+    println!("parse+append, warm cache: {steady:.0} ns/sample; first scrape (labels built): {cold:.0} ns/sample");
+}
