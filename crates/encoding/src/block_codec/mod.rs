@@ -14,9 +14,24 @@
 //! ...      timestamp section (see `timestamps`), then value section (see `values`)
 //! ```
 //! Values round-trip bit-exactly: NaN payloads (including Prometheus's stale marker), infinities
-//! and `-0.0` included. Most series become integer mantissas with a shared decimal exponent;
-//! integers are coded as raw, delta or delta-of-delta residuals divided by their common factor
-//! and bit-packed in frame-of-reference blocks.
+//! and `-0.0` included.
+//!
+//! # How it gets small
+//! - Timestamps: nothing for regular scrapes (the header's first/last timestamp define the
+//!   line); otherwise only the deviations from that line (jitter), as an integer sequence.
+//! - Values: most series have short decimal views (`12.34`), so they become integer mantissas
+//!   sharing one decimal exponent, with the rare value that has none (NaN, -0.0, ...) kept
+//!   as a raw-bit exception. Other floats use their bit patterns, whole or with the
+//!   exponent split from the mantissa. Constant series cost a few bytes.
+//! - Integer sequences (`int_sequence`): raw, delta or delta-of-delta residuals, divided by
+//!   their common factor (4096 for page-sized memory), then packed by frame of reference
+//!   (uniform noise), Rice coding around the median (bell-shaped noise) or above the minimum
+//!   (skewed noise), or zero runs (counters that rarely move) — whichever is smallest.
+//!
+//! The encoder tries the layouts and keeps the smallest; the decoder only follows the choice.
+//! On the benchmark dataset (10,000 node_exporter-like series, 2 h at 15 s) this is about
+//! 0.90 B/sample (1.16 with 0..3 ms timestamp jitter), decoding several hundred million
+//! samples per second per core; `examples/block_codec_size.rs` measures it.
 
 mod bit_packing;
 mod bit_stream;
