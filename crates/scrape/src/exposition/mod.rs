@@ -19,6 +19,7 @@
 
 mod gofmt;
 mod lexer;
+mod lexer_openmetrics;
 mod negotiate;
 mod openmetrics;
 mod series;
