@@ -1,7 +1,8 @@
 //! Reads one PromQL query per line from stdin and prints, per line, the canonical form
 //! (`OK <printed>`) or Prometheus's error text (`ERR <error>`). `--experimental` turns on
 //! every experimental feature (`--no-fill` then turns the fill modifiers off again);
-//! `--matchers` parses series selectors instead; `--nul` reads NUL-separated queries (which
+//! `--matchers` parses series selectors instead; `--check` also re-parses the printed form
+//! and reports `ROUNDTRIP` when it differs; `--nul` reads NUL-separated queries (which
 //! may contain newlines) and ends each answer with NUL.
 
 use std::io::{BufRead, Read};
@@ -19,6 +20,7 @@ fn main() {
         options.binop_fill_modifiers = false;
     }
     let matchers = args.iter().any(|a| a == "--matchers");
+    let check = args.iter().any(|a| a == "--check");
     let queries: Vec<String> = if args.iter().any(|a| a == "--nul") {
         let mut all = String::new();
         let _ = std::io::stdin().read_to_string(&mut all);
@@ -47,6 +49,11 @@ fn main() {
             continue;
         }
         match parse_with(&query, &options) {
+            Ok(expr)
+                if check && parse_with(&expr.to_string(), &options).ok() != Some(expr.clone()) =>
+            {
+                print!("ROUNDTRIP {expr}{end}")
+            }
             Ok(expr) => print!("OK {expr}{end}"),
             Err(e) => print!("ERR {e}{end}"),
         }

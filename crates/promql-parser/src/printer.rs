@@ -231,11 +231,27 @@ fn write_at(f: &mut Formatter<'_>, at: Option<AtModifier>) -> fmt::Result {
     }
 }
 
-/// Seconds with exactly three decimals, as Prometheus prints `@` timestamps.
+/// Seconds with exactly three decimals, as Prometheus prints `@` timestamps. Far beyond
+/// 2^53 ms the decimal may not survive the float arithmetic of parsing, so a neighbour that
+/// does read back as `ms` is printed instead.
 fn format_at_timestamp(ms: i64) -> String {
-    let sign = if ms < 0 { "-" } else { "" };
-    let abs = ms.unsigned_abs();
-    format!("{sign}{}.{:03}", abs / 1000, abs % 1000)
+    let text = |ms: i64| {
+        let sign = if ms < 0 { "-" } else { "" };
+        let abs = ms.unsigned_abs();
+        format!("{sign}{}.{:03}", abs / 1000, abs % 1000)
+    };
+    let reads_back = |candidate: &str| {
+        candidate
+            .parse::<f64>()
+            .is_ok_and(|s| promlite_model::ms_from_float_seconds(s) == ms)
+    };
+    for delta in [0i64, -1, 1, -2, 2, -3, 3, -4, 4] {
+        let candidate = text(ms.saturating_add(delta));
+        if reads_back(&candidate) {
+            return candidate;
+        }
+    }
+    text(ms)
 }
 
 fn write_extended(f: &mut Formatter<'_>, vs: &VectorSelector) -> fmt::Result {

@@ -67,12 +67,16 @@ impl Parser<'_> {
     }
 
     pub(crate) fn parse_duration_expr(&mut self, min_prec: u8) -> PResult<DurationExpr> {
-        let lhs = self.parse_duration_unary()?;
-        self.continue_duration(lhs, min_prec)
+        self.nested(0, |p| {
+            let lhs = p.parse_duration_unary()?;
+            p.continue_duration(lhs, min_prec)
+        })
     }
 
     fn continue_duration(&mut self, mut lhs: DurationExpr, min_prec: u8) -> PResult<DurationExpr> {
+        let mut chain = 0;
         loop {
+            chain += 1;
             let Some(op) = duration_op(self.peek_kind()?) else {
                 return Ok(lhs);
             };
@@ -86,7 +90,7 @@ impl Parser<'_> {
             } else {
                 precedence + 1
             };
-            let rhs = self.parse_duration_expr(next_min)?;
+            let rhs = self.nested(chain, |p| p.parse_duration_expr(next_min))?;
             self.experimental_duration(lhs.span())?;
             if let DurationExpr::Number { seconds, .. } = rhs {
                 let op_span = Span::new(op_token.start, op_token.end);

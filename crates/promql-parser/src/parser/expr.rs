@@ -48,12 +48,16 @@ pub(crate) fn nanos_to_seconds(nanos: i64) -> f64 {
 impl Parser<'_> {
     /// Parses an expression whose binary operators bind at least as tightly as `min_prec`.
     pub(crate) fn parse_expr(&mut self, min_prec: u8) -> PResult<Expr> {
-        let lhs = self.parse_unary()?;
-        self.continue_binary(lhs, min_prec)
+        self.nested(0, |p| {
+            let lhs = p.parse_unary()?;
+            p.continue_binary(lhs, min_prec)
+        })
     }
 
     fn continue_binary(&mut self, mut lhs: Expr, min_prec: u8) -> PResult<Expr> {
+        let mut chain = 0;
         loop {
+            chain += 1;
             let token = self.peek()?;
             let Some(op) = binary_op(token.kind) else {
                 return Ok(lhs);
@@ -69,7 +73,7 @@ impl Parser<'_> {
             } else {
                 precedence + 1
             };
-            let rhs = self.parse_expr(next_min)?;
+            let rhs = self.nested(chain, |p| p.parse_expr(next_min))?;
             lhs = self.new_binary(lhs, op, matching, rhs)?;
         }
     }

@@ -22,6 +22,11 @@ use crate::ParseOptions;
 
 pub(crate) type PResult<T> = Result<T, ParseError>;
 
+/// How deep expressions may nest (parentheses, operands, arguments, chained operators).
+/// Prometheus has no limit; we have one because the parser, the checks, the printer and
+/// `Drop` recurse, and untrusted input must not overflow the stack.
+pub(crate) const MAX_NESTING: usize = 400;
+
 /// Constructs of Prometheus's grammar that own an `error` rule, and so name a syntax error
 /// found anywhere inside them: `(context, expected)` of the message
 /// `unexpected <token> in <context>, expected <expected>`.
@@ -67,6 +72,8 @@ pub(crate) struct Parser<'a> {
     pub(crate) unary_plus: Vec<(Span, usize)>,
     /// End of the last `(...)` grouping list, for the span of aggregations.
     pub(crate) last_grouping_end: usize,
+    /// Current nesting depth, see [`MAX_NESTING`].
+    depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -79,6 +86,7 @@ impl<'a> Parser<'a> {
             contexts: Vec::new(),
             unary_plus: Vec::new(),
             last_grouping_end: 0,
+            depth: 0,
         }
     }
 
@@ -188,6 +196,26 @@ impl<'a> Parser<'a> {
             message.push_str(expected);
         }
         self.error_at(Span::new(token.start, token.end), message)
+    }
+
+    /// Runs `f` one nesting level deeper, failing past [`MAX_NESTING`]; `extra` counts
+    /// levels the caller builds without recursing (a chain of binary operators).
+    pub(crate) fn nested<T>(
+        &mut self,
+        extra: usize,
+        f: impl FnOnce(&mut Self) -> PResult<T>,
+    ) -> PResult<T> {
+        if self.depth + extra >= MAX_NESTING {
+            let token = self.peek()?;
+            return Err(self.error_at(
+                Span::new(token.start, token.end),
+                format!("expression nested too deeply (more than {MAX_NESTING} levels)"),
+            ));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
     }
 
     /// Runs `f` with `context` naming syntax errors inside it.

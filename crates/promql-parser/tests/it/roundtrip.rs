@@ -706,3 +706,31 @@ proptest! {
         let _ = promlite_promql_parser::parse_duration(&query);
     }
 }
+
+/// Deep nesting is refused with an error instead of overflowing the stack, and anything
+/// below the limit parses, checks, prints and drops on a test thread's small stack.
+#[test]
+fn deep_nesting_is_bounded() {
+    let options = ParseOptions::all_experimental();
+    for depth in [100usize, 390, 100_000] {
+        let parens = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+        let chain = vec!["a"; depth].join(" + ");
+        let pow = vec!["2"; depth].join(" ^ ");
+        let unary = format!("{}a", "-".repeat(depth));
+        let calls = format!("{}a{}", "abs(".repeat(depth), ")".repeat(depth));
+        let durations = format!("foo[{}]", vec!["1s"; depth].join(" + "));
+        for query in [parens, chain, pow, unary, calls, durations] {
+            match parse_with(&query, &options) {
+                Ok(expr) => {
+                    assert!(depth < 400, "{depth} levels accepted");
+                    let printed = expr.to_string();
+                    assert_eq!(parse_with(&printed, &options).ok(), Some(expr));
+                }
+                Err(e) => {
+                    assert!(depth >= 390, "{depth} levels refused: {e}");
+                    assert!(e.message.contains("nested too deeply"), "{e}");
+                }
+            }
+        }
+    }
+}
