@@ -67,21 +67,22 @@ impl Parser<'_> {
     }
 
     pub(crate) fn parse_duration_expr(&mut self, min_prec: u8) -> PResult<DurationExpr> {
-        self.nested(0, |p| {
+        self.nested(|p| {
             let lhs = p.parse_duration_unary()?;
             p.continue_duration(lhs, min_prec)
         })
     }
 
     fn continue_duration(&mut self, mut lhs: DurationExpr, min_prec: u8) -> PResult<DurationExpr> {
-        let mut chain = 0;
+        let mut lhs_depth = self.tree_depth;
         loop {
-            chain += 1;
             let Some(op) = duration_op(self.peek_kind()?) else {
+                self.tree_depth = lhs_depth;
                 return Ok(lhs);
             };
             let precedence = duration_precedence(op);
             if precedence < min_prec {
+                self.tree_depth = lhs_depth;
                 return Ok(lhs);
             }
             let op_token = self.advance()?;
@@ -90,7 +91,9 @@ impl Parser<'_> {
             } else {
                 precedence + 1
             };
-            let rhs = self.nested(chain, |p| p.parse_duration_expr(next_min))?;
+            let rhs = self.parse_duration_expr(next_min)?;
+            self.set_tree_depth(1 + lhs_depth.max(self.tree_depth))?;
+            lhs_depth = self.tree_depth;
             self.experimental_duration(lhs.span())?;
             if let DurationExpr::Number { seconds, .. } = rhs {
                 let op_span = Span::new(op_token.start, op_token.end);
@@ -113,10 +116,12 @@ impl Parser<'_> {
 
     fn parse_duration_unary(&mut self) -> PResult<DurationExpr> {
         let token = self.peek()?;
+        self.tree_depth = 1;
         match token.kind {
             TokenKind::Add | TokenKind::Sub => {
                 self.advance()?;
                 let operand = self.parse_duration_expr(6)?;
+                self.set_tree_depth(self.tree_depth + 1)?;
                 self.apply_unary(token.kind == TokenKind::Sub, token.start, operand, false)
             }
             TokenKind::Number | TokenKind::Duration => self.parse_duration_literal(),
@@ -127,6 +132,7 @@ impl Parser<'_> {
                 self.advance()?;
                 let inner = self.parse_duration_expr(0)?;
                 let close = self.expect(TokenKind::RightParen)?;
+                self.set_tree_depth(self.tree_depth + 1)?;
                 self.experimental_duration(inner.span())?;
                 Ok(wrap_in_paren(inner, Span::new(token.start, close.end)))
             }
@@ -164,8 +170,10 @@ impl Parser<'_> {
             }
             _ => {
                 let lhs = Box::new(self.parse_duration_expr(0)?);
+                let lhs_depth = self.tree_depth;
                 self.expect(TokenKind::Comma)?;
                 let rhs = Box::new(self.parse_duration_expr(0)?);
+                self.set_tree_depth(1 + lhs_depth.max(self.tree_depth))?;
                 let close = self.expect(TokenKind::RightParen)?;
                 let span = Span::new(token.start, close.end);
                 if token.kind == TokenKind::MaxOf {

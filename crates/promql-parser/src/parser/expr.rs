@@ -48,22 +48,23 @@ pub(crate) fn nanos_to_seconds(nanos: i64) -> f64 {
 impl Parser<'_> {
     /// Parses an expression whose binary operators bind at least as tightly as `min_prec`.
     pub(crate) fn parse_expr(&mut self, min_prec: u8) -> PResult<Expr> {
-        self.nested(0, |p| {
+        self.nested(|p| {
             let lhs = p.parse_unary()?;
             p.continue_binary(lhs, min_prec)
         })
     }
 
     fn continue_binary(&mut self, mut lhs: Expr, min_prec: u8) -> PResult<Expr> {
-        let mut chain = 0;
+        let mut lhs_depth = self.tree_depth;
         loop {
-            chain += 1;
             let token = self.peek()?;
             let Some(op) = binary_op(token.kind) else {
+                self.tree_depth = lhs_depth;
                 return Ok(lhs);
             };
             let precedence = op.precedence();
             if precedence < min_prec {
+                self.tree_depth = lhs_depth;
                 return Ok(lhs);
             }
             self.advance()?;
@@ -73,7 +74,9 @@ impl Parser<'_> {
             } else {
                 precedence + 1
             };
-            let rhs = self.nested(chain, |p| p.parse_expr(next_min))?;
+            let rhs = self.parse_expr(next_min)?;
+            self.set_tree_depth(1 + lhs_depth.max(self.tree_depth))?;
+            lhs_depth = self.tree_depth;
             lhs = self.new_binary(lhs, op, matching, rhs)?;
         }
     }
@@ -217,6 +220,9 @@ impl Parser<'_> {
         let op = self.advance()?;
         let operand = self.parse_expr(POW_PRECEDENCE)?;
         let span = Span::new(op.start, operand.span().end as usize);
+        if kind == TokenKind::Sub && !matches!(operand, Expr::Number(_)) {
+            self.set_tree_depth(self.tree_depth + 1)?;
+        }
         match operand {
             Expr::Number(mut number) => {
                 if kind == TokenKind::Sub {
@@ -238,6 +244,8 @@ impl Parser<'_> {
 
     fn parse_primary(&mut self) -> PResult<Expr> {
         let token = self.peek()?;
+        // Leaves are one deep; composite nodes below set their own depth.
+        self.tree_depth = 1;
         match token.kind {
             TokenKind::Number | TokenKind::Duration => {
                 self.advance()?;
@@ -301,6 +309,7 @@ impl Parser<'_> {
         let open = self.advance()?;
         let expr = self.parse_expr(0)?;
         let close = self.expect(TokenKind::RightParen)?;
+        self.set_tree_depth(self.tree_depth + 1)?;
         Ok(Expr::Paren(ParenExpr {
             expr: Box::new(expr),
             span: Span::new(open.start, close.end),
@@ -337,11 +346,15 @@ impl Parser<'_> {
     fn parse_call_args(&mut self) -> PResult<(Vec<Expr>, Token)> {
         self.expect(TokenKind::LeftParen)?;
         let mut args = Vec::new();
+        self.tree_depth = 0;
         if self.peek_kind()? == TokenKind::RightParen {
             return Ok((args, self.advance()?));
         }
+        let mut deepest = 0;
         loop {
             args.push(self.parse_expr(0)?);
+            deepest = deepest.max(self.tree_depth);
+            self.tree_depth = deepest;
             match self.peek_kind()? {
                 TokenKind::Comma => {
                     let comma = self.advance()?;
@@ -361,6 +374,7 @@ impl Parser<'_> {
 
     fn parse_call(&mut self, name: Token) -> PResult<Expr> {
         let (args, close) = self.parse_call_args()?;
+        self.set_tree_depth(self.tree_depth + 1)?;
         let text = self.text(name);
         let name_span = Span::new(name.start, name.end);
         let Some(func) = function_by_name(text) else {
@@ -398,14 +412,17 @@ impl Parser<'_> {
                 return Err(p.syntax_error());
             }
             let (args, close) = p.parse_call_args()?;
+            let args_depth = p.tree_depth;
             let mut end = close.end;
             if !modifier_first && matches!(p.peek_kind()?, TokenKind::By | TokenKind::Without) {
                 without = p.advance()?.kind == TokenKind::Without;
                 grouping = p.parse_grouping_labels()?;
                 end = p.last_grouping_end;
             }
+            p.tree_depth = args_depth;
             Ok((grouping, without, args, end))
         })?;
+        self.set_tree_depth(self.tree_depth + 1)?;
         let span = Span::new(op_token.start, end);
         self.new_aggregation(op, span, grouping, without, args)
     }

@@ -22,10 +22,13 @@ use crate::ParseOptions;
 
 pub(crate) type PResult<T> = Result<T, ParseError>;
 
-/// How deep expressions may nest (parentheses, operands, arguments, chained operators).
-/// Prometheus has no limit; we have one because the parser, the checks, the printer and
-/// `Drop` recurse, and untrusted input must not overflow the stack.
-pub(crate) const MAX_NESTING: usize = 400;
+/// How deeply the parser may recurse (parentheses, operands, arguments).
+/// Prometheus has no limit; we have one because untrusted input must not overflow the stack.
+pub(crate) const MAX_NESTING: usize = 128;
+
+/// How deep the resulting tree may be (a chain of `n` binary operators is `n` deep): the
+/// checks, the printer, comparisons and `Drop` recurse over it.
+pub(crate) const MAX_TREE_DEPTH: usize = 400;
 
 /// Constructs of Prometheus's grammar that own an `error` rule, and so name a syntax error
 /// found anywhere inside them: `(context, expected)` of the message
@@ -74,6 +77,9 @@ pub(crate) struct Parser<'a> {
     pub(crate) last_grouping_end: usize,
     /// Current nesting depth, see [`MAX_NESTING`].
     depth: usize,
+    /// Depth of the expression (or duration expression) the parser completed last, see
+    /// [`MAX_TREE_DEPTH`].
+    pub(crate) tree_depth: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -87,6 +93,7 @@ impl<'a> Parser<'a> {
             unary_plus: Vec::new(),
             last_grouping_end: 0,
             depth: 0,
+            tree_depth: 0,
         }
     }
 
@@ -198,24 +205,35 @@ impl<'a> Parser<'a> {
         self.error_at(Span::new(token.start, token.end), message)
     }
 
-    /// Runs `f` one nesting level deeper, failing past [`MAX_NESTING`]; `extra` counts
-    /// levels the caller builds without recursing (a chain of binary operators).
-    pub(crate) fn nested<T>(
-        &mut self,
-        extra: usize,
-        f: impl FnOnce(&mut Self) -> PResult<T>,
-    ) -> PResult<T> {
-        if self.depth + extra >= MAX_NESTING {
-            let token = self.peek()?;
-            return Err(self.error_at(
-                Span::new(token.start, token.end),
-                format!("expression nested too deeply (more than {MAX_NESTING} levels)"),
-            ));
+    /// Runs `f` one recursion level deeper, failing past [`MAX_NESTING`].
+    pub(crate) fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.too_deep(MAX_NESTING));
         }
         self.depth += 1;
         let result = f(self);
         self.depth -= 1;
         result
+    }
+
+    /// Records the depth of the node just built, failing past [`MAX_TREE_DEPTH`].
+    pub(crate) fn set_tree_depth(&mut self, depth: usize) -> PResult<()> {
+        if depth > MAX_TREE_DEPTH {
+            return Err(self.too_deep(MAX_TREE_DEPTH));
+        }
+        self.tree_depth = depth;
+        Ok(())
+    }
+
+    fn too_deep(&mut self, limit: usize) -> ParseError {
+        let span = match self.peek() {
+            Ok(token) => Span::new(token.start, token.end),
+            Err(e) => return e,
+        };
+        self.error_at(
+            span,
+            format!("expression nested too deeply (more than {limit} levels)"),
+        )
     }
 
     /// Runs `f` with `context` naming syntax errors inside it.

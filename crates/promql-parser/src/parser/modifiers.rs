@@ -40,7 +40,9 @@ impl Parser<'_> {
 
     fn parse_range_or_subquery(&mut self, expr: Expr) -> PResult<Expr> {
         let open = self.advance()?;
+        let inner_depth = self.tree_depth;
         let (range, step, end) = self.parse_bracket_durations()?;
+        self.set_tree_depth(inner_depth + 1)?;
         let (range_ms, range_expr) = split_literal(range);
         let start = expr.span().start as usize;
         let span = Span::new(start, end);
@@ -90,7 +92,9 @@ impl Parser<'_> {
 
     fn parse_offset(&mut self, mut expr: Expr) -> PResult<Expr> {
         self.advance()?;
+        let expr_depth = self.tree_depth;
         let duration = self.within(ErrorContext::Offset, |p| p.parse_offset_duration())?;
+        self.tree_depth = expr_depth;
         let end = duration.span().end;
         let (millis, duration_expr) = split_literal(duration);
         let expr_span = expr.span();
