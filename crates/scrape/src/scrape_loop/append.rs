@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use promlite_config::relabel::process_builder;
 use promlite_config::{NameValidationScheme, RelabelConfig, ScrapeConfig, ScrapeProtocol};
-use promlite_model::{is_stale_nan, Labels, STALE_NAN};
+use promlite_model::{Labels, STALE_NAN};
 use promlite_storage::{Appender, SeriesRef, StorageError};
 
 use super::cache::{Lookup, ScrapeCache};
@@ -33,6 +33,9 @@ pub(crate) struct AppendSettings {
     pub(crate) label_value_length_limit: u64,
     pub(crate) validation: NameValidationScheme,
     pub(crate) fallback: Option<ScrapeProtocol>,
+    /// `extra_scrape_metrics`: also report timeout, sample limit and body size.
+    pub(crate) extra_metrics: bool,
+    pub(crate) timeout_seconds: f64,
 }
 
 impl AppendSettings {
@@ -49,6 +52,8 @@ impl AppendSettings {
             label_value_length_limit: cfg.label_value_length_limit,
             validation: cfg.metric_name_validation_scheme,
             fallback: cfg.fallback_scrape_protocol,
+            extra_metrics: cfg.extra_scrape_metrics,
+            timeout_seconds: cfg.scrape_timeout.as_secs_f64(),
         }
     }
 }
@@ -389,6 +394,23 @@ pub(crate) const REPORT_SERIES: [&str; 5] = [
     "scrape_series_added",
 ];
 
+/// Written too with `extra_scrape_metrics: true`.
+pub(crate) const EXTRA_REPORT_SERIES: [&str; 3] = [
+    "scrape_timeout_seconds",
+    "scrape_sample_limit",
+    "scrape_body_size_bytes",
+];
+
+/// What one scrape reports.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Report {
+    pub(crate) up: bool,
+    pub(crate) duration_seconds: f64,
+    pub(crate) counts: ScrapeCounts,
+    /// Decoded body size; -1 when `body_size_limit` was exceeded, 0 for other failures.
+    pub(crate) body_bytes: i64,
+}
+
 /// Cache key of a report series: an invalid UTF-8 byte keeps it apart from any
 /// exposed series text.
 fn report_key(name: &str) -> Vec<u8> {
@@ -397,24 +419,33 @@ fn report_key(name: &str) -> Vec<u8> {
     k
 }
 
-/// Appends `up`, `scrape_duration_seconds` and the sample counts at `t`; with
-/// `stale`, appends staleness markers for them instead (the target went away).
+/// Appends `up`, `scrape_duration_seconds` and the sample counts at `t` (and the extra
+/// series when configured); with `None`, staleness markers for them instead (the target
+/// went away).
 pub(crate) fn append_report(
     s: &AppendSettings,
     cache: &mut ScrapeCache,
     app: &mut dyn Appender,
     t: i64,
-    values: Option<(bool, f64, ScrapeCounts)>,
+    report: Option<Report>,
 ) -> Result<(), ScrapeError> {
-    for (i, name) in REPORT_SERIES.iter().enumerate() {
-        let v = match values {
+    let extra: &[&str] = if s.extra_metrics {
+        &EXTRA_REPORT_SERIES
+    } else {
+        &[]
+    };
+    for name in REPORT_SERIES.iter().chain(extra.iter()) {
+        let v = match report {
             None => STALE_NAN,
-            Some((up, duration, c)) => match i {
-                0 => f64::from(u8::from(up)),
-                1 => duration,
-                2 => c.total as f64,
-                3 => c.added as f64,
-                _ => c.series_added as f64,
+            Some(r) => match *name {
+                "up" => f64::from(u8::from(r.up)),
+                "scrape_duration_seconds" => r.duration_seconds,
+                "scrape_samples_scraped" => r.counts.total as f64,
+                "scrape_samples_post_metric_relabeling" => r.counts.added as f64,
+                "scrape_series_added" => r.counts.series_added as f64,
+                "scrape_timeout_seconds" => s.timeout_seconds,
+                "scrape_sample_limit" => s.sample_limit as f64,
+                _ => r.body_bytes as f64,
             },
         };
         let key = report_key(name);
@@ -436,7 +467,6 @@ pub(crate) fn append_report(
             | Err(StorageError::DuplicateSampleForTimestamp) => {}
             Err(e) => return Err(e.into()),
         }
-        debug_assert!(values.is_some() || is_stale_nan(v));
     }
     Ok(())
 }

@@ -69,7 +69,12 @@ impl Harness {
             &mut self.cache,
             app.as_mut(),
             t,
-            Some((err.is_none(), 0.5, counts)),
+            Some(Report {
+                up: err.is_none(),
+                duration_seconds: 0.5,
+                counts,
+                body_bytes: body.len() as i64,
+            }),
         )
         .unwrap();
         app.commit().unwrap();
@@ -144,6 +149,20 @@ fn appends_series_with_target_labels_and_report() {
     let (counts, _) = h.scrape("# TYPE a counter\na_total{x=\"1\"} 6\nb 3 1235\n", 2000);
     assert_eq!(counts.series_added, 0);
     assert_eq!(h.cache.len(), 2 + REPORT_SERIES.len());
+}
+
+#[test]
+fn extra_scrape_metrics_are_reported_when_enabled() {
+    let mut h = Harness::new(
+        "    extra_scrape_metrics: true\n    sample_limit: 10\n    scrape_timeout: 3s\n",
+    );
+    h.scrape("a 1\n", 1000);
+    assert_eq!(h.values("scrape_timeout_seconds"), vec![3.0]);
+    assert_eq!(h.values("scrape_sample_limit"), vec![10.0]);
+    assert_eq!(h.values("scrape_body_size_bytes"), vec![4.0]);
+    let mut plain = Harness::new("");
+    plain.scrape("a 1\n", 1000);
+    assert!(plain.values("scrape_timeout_seconds").is_empty());
 }
 
 #[test]

@@ -14,7 +14,7 @@ use promlite_storage::{Appendable, Appender};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::append::{append_body, append_report, AppendSettings};
+use super::append::{append_body, append_report, AppendSettings, Report};
 use super::cache::ScrapeCache;
 use crate::client::ScrapeClient;
 use crate::metrics::{inc, ScrapeMetrics};
@@ -136,6 +136,11 @@ pub(crate) async fn scrape_and_report(ctx: &LoopContext) {
     if matches!(fetched, Err(ScrapeError::BodySizeLimitExceeded)) {
         inc(&ctx.metrics.exceeded_body_size_limit);
     }
+    let body_bytes: i64 = match &fetched {
+        Ok(b) => b.body.len() as i64,
+        Err(ScrapeError::BodySizeLimitExceeded) => -1,
+        Err(_) => 0,
+    };
     let (body, content_type, mut scrape_err) = match fetched {
         Ok(b) => (b.body, b.content_type, None),
         Err(e) => (Vec::new(), String::new(), Some(e)),
@@ -185,7 +190,12 @@ pub(crate) async fn scrape_and_report(ctx: &LoopContext) {
         &mut cache,
         app.as_mut(),
         start_ms,
-        Some((up, duration, counts)),
+        Some(Report {
+            up,
+            duration_seconds: duration,
+            counts,
+            body_bytes,
+        }),
     );
     finish(app, reported, &ctx.target.url);
 }
