@@ -25,6 +25,8 @@ pub mod chunk_record;
 pub mod compact;
 pub mod db;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod head;
 pub mod metrics;
 pub mod options;

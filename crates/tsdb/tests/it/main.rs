@@ -5,5 +5,6 @@ mod common;
 mod compaction;
 mod corrupt;
 mod crash;
+mod fuzz_corpus;
 mod query;
 mod wal;
