@@ -1,4 +1,4 @@
-//! The fuzz targets' bodies over their seed corpus and deterministic mutations of it
+//! The fuzz targets' bodies over their seed corpus (`fuzz/seeds/<target>/`) and deterministic mutations of it
 //! (every truncation, bit flips at many offsets), so decoders are exercised on stable
 //! Rust without cargo-fuzz.
 
@@ -6,7 +6,7 @@ use std::path::Path;
 
 fn run_corpus(target: &str, body: fn(&[u8])) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
+        .join("../../fuzz/seeds")
         .join(target);
     let mut seeds = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
