@@ -2,5 +2,29 @@
 //! Alertmanager notifier.
 //!
 //! - [`template`]: Go `text/template` with Prometheus's functions, byte-compatible output.
+//! - [`RuleManager`]: loads rule files, evaluates groups on their slots, keeps state
+//!   across reloads, restores `for` state, answers the rules and alerts APIs.
+//! - [`Notifier`]: relabels, queues and posts alerts to Alertmanager (API v2).
 
+mod alert;
+mod alerting;
+mod api;
+mod error;
+mod group;
+mod manager;
+pub mod notifier;
+mod query;
+mod recording;
 pub mod template;
+
+pub use alert::{Alert, AlertState};
+pub use alerting::{AlertingRule, ALERTS_FOR_STATE_METRIC, ALERTS_METRIC, RESOLVED_RETENTION_MS};
+pub use api::{format_alert_value, AlertView, RuleGroupView, RuleKindView, RuleView};
+pub use error::RulesError;
+pub use group::{EvalContext, Group, Rule, RuleHealth, RuleStatus};
+pub use manager::{expand_rule_file_patterns, RuleManager, RuleManagerDeps, RuleManagerOptions};
+pub use notifier::{
+    AlertSender, AlertmanagerCounters, Notifier, NotifierAlert, NotifierMetrics, NotifierOptions,
+};
+pub use query::{EngineQuerier, RuleQuerier, RuleSample};
+pub use recording::RecordingRule;

@@ -36,6 +36,27 @@ pub use funcs::{FuncEnv, TemplateQuerier};
 pub use gofmt::{format_float, sprintf};
 pub use value::{AlertTemplateData, QuerySample, Value};
 
+pub(crate) use prom_funcs::query_escape;
+
+/// `strfmt.DateTime` JSON text of a time in ms: RFC 3339 with milliseconds, UTC; `None`
+/// is Go's zero time.
+pub fn format_time_rfc3339_millis(ms: Option<i64>) -> String {
+    match ms {
+        None => "0001-01-01T00:00:00.000Z".to_string(),
+        Some(ms) => {
+            gotime::format_layout(i128::from(ms) * 1_000_000, "2006-01-02T15:04:05.000Z07:00")
+        }
+    }
+}
+
+/// Go's `time.RFC3339Nano` text of a time in ms (what `/api/v1/rules` shows).
+pub fn format_time_rfc3339_nano(ms: i64) -> String {
+    gotime::format_layout(
+        i128::from(ms) * 1_000_000,
+        "2006-01-02T15:04:05.999999999Z07:00",
+    )
+}
+
 /// The variables Prometheus defines before every alert label and annotation template.
 pub const ALERT_TEMPLATE_HEADER: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 
