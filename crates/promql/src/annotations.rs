@@ -109,6 +109,13 @@ pub(crate) fn forced_monotonicity(metric_name: &str) -> Annotation {
     ))
 }
 
+pub(crate) fn incompatible_types_in_binop(op: &str, lhs: &str, rhs: &str) -> Annotation {
+    info(format!(
+        "incompatible sample types encountered for binary operator {}: {lhs} {op} {rhs}",
+        q(op)
+    ))
+}
+
 pub(crate) fn sort_in_range_query() -> Annotation {
     warn("sort is ineffective for range queries since results are always ordered by labels".into())
 }

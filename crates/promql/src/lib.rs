@@ -26,6 +26,7 @@ mod functions;
 mod kahan;
 mod options;
 mod plan;
+pub mod promqltest;
 mod value;
 
 pub use annotations::AnnotationKind;

@@ -223,7 +223,12 @@ impl<'c, 'q> Evaluator<'c, 'q> {
 
     fn count_values(&self, a: &AggregateNode) -> Result<Val> {
         let label = match a.param.as_ref().map(Node::unwrapped) {
-            Some(Node::String(s)) => s.clone(),
+            Some(Node::String(s)) => {
+                if let Some(q) = &s.invalid_quoted {
+                    return Err(PromqlError::exec(format!("invalid label name {q}")));
+                }
+                s.text.clone()
+            }
             _ => {
                 return Err(PromqlError::Internal(
                     "count_values without a string parameter".into(),

@@ -71,8 +71,26 @@ fn elem_binop(op: BinaryOp, l: f64, r: f64) -> (f64, bool) {
     }
 }
 
+/// The histogram trim operators `</` and `>/` have no meaning for floats.
+fn is_trim(op: BinaryOp) -> bool {
+    matches!(op, BinaryOp::TrimUpper | BinaryOp::TrimLower)
+}
+
 impl<'c, 'q> Evaluator<'c, 'q> {
     pub(crate) fn eval_binary(&self, b: &BinaryNode) -> Result<Val> {
+        if is_trim(b.op) && b.lhs_type != ValueType::Scalar {
+            // Floats only here: every element is dropped with an info annotation.
+            let l = self.eval(&b.lhs)?;
+            let r = self.eval(&b.rhs)?;
+            if l.num_points() > 0 && r.num_points() > 0 {
+                self.annotate(crate::annotations::incompatible_types_in_binop(
+                    b.op.as_str(),
+                    "float",
+                    "float",
+                ));
+            }
+            return Ok(Val::Vector(Vec::new()));
+        }
         match (b.lhs_type, b.rhs_type) {
             (ValueType::Scalar, ValueType::Scalar) => {
                 let l = self.eval_scalar(&b.lhs)?;

@@ -173,7 +173,7 @@ impl<'c, 'q> Evaluator<'c, 'q> {
         }
         match node {
             Node::Number(v) => Ok(Val::Scalar(vec![*v; self.num_steps()])),
-            Node::String(s) => Ok(Val::String(s.clone())),
+            Node::String(s) => Ok(Val::String(s.text.clone())),
             Node::VectorSelector(sel) => self.eval_vector_selector(sel),
             Node::MatrixSelector(m) => self.eval_matrix_selector(m),
             Node::Subquery(sq) => Ok(Val::Matrix(self.run_subquery(sq)?)),

@@ -95,6 +95,9 @@ impl<'c, 'q> Evaluator<'c, 'q> {
     }
 
     pub(crate) fn eval_vector_selector(&self, sel: &SelectorNode) -> Result<Val> {
+        if sel.smoothed {
+            return self.eval_smoothed_selector(sel);
+        }
         let mut out = Vec::new();
         self.for_each_selected(sel, |labels, samples| {
             let mut points = Vec::new();
@@ -110,20 +113,54 @@ impl<'c, 'q> Evaluator<'c, 'q> {
         Ok(Val::Vector(out))
     }
 
+    /// A `smoothed` instant selector: per step, the value at the reference time
+    /// interpolated from the samples within one lookback on either side.
+    fn eval_smoothed_selector(&self, sel: &SelectorNode) -> Result<Val> {
+        let lookback = self.ctx.lookback;
+        let mut out = Vec::new();
+        let mut clean: Vec<Sample> = Vec::new();
+        self.for_each_selected(sel, |labels, samples| {
+            clean.clear();
+            clean.extend(samples.iter().filter(|s| !is_stale_nan(s.v)).copied());
+            let mut points = Vec::new();
+            for i in 0..self.num_steps() {
+                let t = self.step_time(i);
+                let ref_t = Self::reference_time(t, sel.offset, sel.at);
+                let lo = clean.partition_point(|s| s.t <= ref_t - lookback);
+                let hi = clean.partition_point(|s| s.t <= ref_t + lookback);
+                if let Some(v) = crate::functions::smoothed_value(&clean[lo..hi.max(lo)], ref_t) {
+                    points.push(Sample::new(t, v));
+                }
+            }
+            if !points.is_empty() {
+                self.add_samples(points.len())?;
+                out.push(StepSeries::new(labels.clone(), points));
+            }
+            Ok(())
+        })?;
+        Ok(Val::Vector(out))
+    }
+
     /// A range selector evaluated on its own (instant query of `foo[5m]`): the raw samples
     /// in `(t - offset - range, t - offset]` at the first step, staleness markers removed.
     pub(crate) fn eval_matrix_selector(&self, m: &MatrixNode) -> Result<Val> {
         let maxt = Self::reference_time(self.start, m.sel.offset, m.sel.at);
         let mint = maxt - m.range;
+        let extended = m.sel.anchored || m.sel.smoothed;
+        let before = if extended { self.ctx.lookback } else { 0 };
+        let after = if m.sel.smoothed { self.ctx.lookback } else { 0 };
         let mut out = Vec::new();
         self.for_each_selected(&m.sel, |labels, samples| {
-            let lo = samples.partition_point(|s| s.t <= mint);
-            let hi = samples.partition_point(|s| s.t <= maxt);
-            let points: Vec<Sample> = samples[lo..hi.max(lo)]
+            let lo = samples.partition_point(|s| s.t <= mint - before);
+            let hi = samples.partition_point(|s| s.t <= maxt + after);
+            let mut points: Vec<Sample> = samples[lo..hi.max(lo)]
                 .iter()
                 .filter(|s| !is_stale_nan(s.v))
                 .copied()
                 .collect();
+            if extended {
+                points = crate::functions::extend_floats(&points, mint, maxt, m.sel.smoothed);
+            }
             if !points.is_empty() {
                 self.add_samples(points.len())?;
                 out.push(StepSeries::new(labels.clone(), points));

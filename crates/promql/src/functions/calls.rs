@@ -3,7 +3,8 @@
 
 use promlite_model::{Labels, Sample};
 
-use super::range::{window_value, Window};
+use super::extended::{anchored_samples, check_allowed, extended_rate};
+use super::range::{is_change, is_decrease, pair_prefix_counts, window_value, Window};
 use super::{instant, labels, Func};
 use crate::annotations;
 use crate::error::{PromqlError, Result};
@@ -85,25 +86,50 @@ fn eval_range_call(ev: &Evaluator<'_, '_>, c: &CallNode, idx: usize) -> Result<V
     let range = arg.range();
     let at = arg.at();
     let offset = ev.effective_offset(arg.offset(), at);
+    let (anchored, smoothed) = match arg {
+        RangeArg::Selector(m) => (m.sel.anchored, m.sel.smoothed),
+        RangeArg::Subquery(_) => (false, false),
+    };
+    let extended = anchored || smoothed;
+    if extended {
+        check_allowed(func, anchored)?;
+    }
+    // Extended windows see one lookback further back, and forward when smoothed.
+    let (before, after) = match (extended, smoothed) {
+        (false, _) => (0, 0),
+        (true, false) => (ev.ctx.lookback, 0),
+        (true, true) => (ev.ctx.lookback, ev.ctx.lookback),
+    };
     // With `@` the window is the one of the first step, whatever the step.
     let fixed_end = at.map(|_| ev.start - offset);
     let mut step_args = vec![0.0; scalar_args.len()];
     let mut out: Vec<StepSeries> = Vec::new();
     let mut invalid_quantile = None;
+    // Counting resets/changes once per series makes each window O(1) for these functions.
+    let pair_pred: Option<fn(promlite_model::Sample, promlite_model::Sample) -> bool> = match func {
+        _ if extended => None,
+        Func::Rate | Func::Increase | Func::Resets => Some(is_decrease),
+        Func::Changes => Some(is_change),
+        _ => None,
+    };
+    let mut prefix: Vec<u32> = Vec::new();
 
     ev.for_each_range_series(arg, |labels, input_drops_name, samples| {
-        let mut points = Vec::new();
+        if let Some(pred) = pair_pred {
+            pair_prefix_counts(samples, pred, &mut prefix);
+        }
+        let mut points = Vec::with_capacity(n.min(samples.len().max(1)));
         let (mut lo, mut hi) = (0usize, 0usize);
         if let Some(maxt) = fixed_end {
-            lo = samples.partition_point(|s| s.t <= maxt - range);
-            hi = samples.partition_point(|s| s.t <= maxt);
+            lo = samples.partition_point(|s| s.t <= maxt - range - before);
+            hi = samples.partition_point(|s| s.t <= maxt + after);
         }
         let mut widest = 0;
         for i in 0..n {
             let t = ev.step_time(i);
             if fixed_end.is_none() {
-                let maxt = t - offset;
-                let mint = maxt - range;
+                let maxt = t - offset + after;
+                let mint = t - offset - range - before;
                 while lo < samples.len() && samples[lo].t <= mint {
                     lo += 1;
                 }
@@ -125,13 +151,27 @@ fn eval_range_call(ev: &Evaluator<'_, '_>, c: &CallNode, idx: usize) -> Result<V
                     invalid_quantile = Some(q);
                 }
             }
+            let pairs = pair_pred.map(|_| (prefix[hi - 1] - prefix[lo]) as usize);
             let win = Window {
                 t,
                 range_start: t - range - offset,
                 range_end: t - offset,
                 range,
+                decreases: if func == Func::Changes { None } else { pairs },
+                changes: if func == Func::Changes { pairs } else { None },
             };
-            if let Some(v) = window_value(func, &samples[lo..hi], &win, &step_args)? {
+            let w = &samples[lo..hi];
+            let value = match func {
+                _ if !extended => window_value(func, w, &win, &step_args)?,
+                Func::Rate => extended_rate(w, &win, smoothed, true, true),
+                Func::Increase => extended_rate(w, &win, smoothed, true, false),
+                Func::Delta => extended_rate(w, &win, smoothed, false, false),
+                _ => match anchored_samples(w, win.range_start) {
+                    Some(a) => window_value(func, a, &win, &step_args)?,
+                    None => None,
+                },
+            };
+            if let Some(v) = value {
                 points.push(Sample::new(t, v));
             }
         }

@@ -248,7 +248,7 @@ pub(crate) fn eval_histogram_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Resul
         ),
         _ => {
             let label = match arg(1)?.unwrapped() {
-                Node::String(s) => s.clone(),
+                Node::String(s) => s.text.clone(),
                 _ => String::new(),
             };
             let qs = c.args[2..]

@@ -238,7 +238,7 @@ pub(crate) fn eval_instant_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Result<
                 .unwrap_or(&[])
                 .iter()
                 .map(|a| match a.unwrapped() {
-                    Node::String(s) => s.clone(),
+                    Node::String(s) => s.text.clone(),
                     _ => String::new(),
                 })
                 .collect();

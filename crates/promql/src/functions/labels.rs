@@ -6,15 +6,29 @@ use crate::eval::Evaluator;
 use crate::plan::{CallNode, Node};
 use crate::value::{StepSeries, Val};
 
-/// Whether `name` may name a label. Prometheus 3 accepts any valid UTF-8; the parser turns
-/// invalid bytes in string literals into U+FFFD, so that character marks an invalid name.
+/// Whether `name` may name a label: Prometheus 3 accepts any valid UTF-8.
 pub(crate) fn is_valid_label_name(name: &str) -> bool {
-    promlite_model::is_valid_label_name(name) && !name.contains('\u{fffd}')
+    promlite_model::is_valid_label_name(name)
 }
 
-fn string_arg(c: &CallNode, i: usize) -> Result<&str> {
+/// A string argument, or `None` when its bytes are not valid UTF-8 (so it cannot name a
+/// label).
+fn string_arg(c: &CallNode, i: usize) -> Result<Option<&str>> {
     match c.args.get(i).map(Node::unwrapped) {
-        Some(Node::String(s)) => Ok(s),
+        Some(Node::String(s)) if s.invalid_quoted.is_some() => Ok(None),
+        Some(Node::String(s)) => Ok(Some(&s.text)),
+        _ => Err(PromqlError::Internal(format!(
+            "{}() expects a string as argument {}",
+            c.name,
+            i + 1
+        ))),
+    }
+}
+
+/// A string argument that is not used as a label name.
+fn text_arg(c: &CallNode, i: usize) -> Result<String> {
+    match c.args.get(i).map(Node::unwrapped) {
+        Some(Node::String(s)) => Ok(s.text.clone()),
         _ => Err(PromqlError::Internal(format!(
             "{}() expects a string as argument {}",
             c.name,
@@ -43,26 +57,30 @@ fn set_label(s: &mut StepSeries, dst: &str, value: &str) {
 
 pub(crate) fn label_replace(ev: &Evaluator<'_, '_>, c: &CallNode) -> Result<Val> {
     let dst = string_arg(c, 1)?;
-    let repl = string_arg(c, 2)?;
-    let src = string_arg(c, 3)?;
-    let pattern = string_arg(c, 4)?;
+    let repl = text_arg(c, 2)?;
+    let src = text_arg(c, 3)?;
+    let pattern = text_arg(c, 4)?;
     let re = regex::Regex::new(&format!("^(?s:{pattern})$")).map_err(|_| {
         PromqlError::exec(format!(
             "invalid regular expression in label_replace(): {pattern}"
         ))
     })?;
-    if !is_valid_label_name(dst) {
-        return Err(PromqlError::exec(format!(
-            "invalid destination label name in label_replace(): {dst}"
-        )));
-    }
+    let dst = match dst {
+        Some(d) if is_valid_label_name(d) => d,
+        _ => {
+            return Err(PromqlError::exec(format!(
+                "invalid destination label name in label_replace(): {}",
+                text_arg(c, 1)?
+            )))
+        }
+    };
     let mut series = vector_arg(ev, c)?;
     let mut expanded = String::new();
     for s in series.iter_mut() {
-        let value = s.labels.get_or_empty(src).to_string();
+        let value = s.labels.get_or_empty(&src).to_string();
         if let Some(caps) = re.captures(&value) {
             expanded.clear();
-            caps.expand(repl, &mut expanded);
+            caps.expand(&repl, &mut expanded);
             set_label(s, dst, &expanded);
         }
     }
@@ -71,29 +89,35 @@ pub(crate) fn label_replace(ev: &Evaluator<'_, '_>, c: &CallNode) -> Result<Val>
 
 pub(crate) fn label_join(ev: &Evaluator<'_, '_>, c: &CallNode) -> Result<Val> {
     let dst = string_arg(c, 1)?;
-    let sep = string_arg(c, 2)?;
+    let sep = text_arg(c, 2)?;
     let mut sources = Vec::new();
     for i in 3..c.args.len() {
-        let src = string_arg(c, i)?;
-        if !is_valid_label_name(src) {
-            return Err(PromqlError::exec(format!(
-                "invalid source label name in label_join(): {src}"
-            )));
+        match string_arg(c, i)? {
+            Some(src) if is_valid_label_name(src) => sources.push(src),
+            _ => {
+                return Err(PromqlError::exec(format!(
+                    "invalid source label name in label_join(): {}",
+                    text_arg(c, i)?
+                )))
+            }
         }
-        sources.push(src);
     }
-    if !is_valid_label_name(dst) {
-        return Err(PromqlError::exec(format!(
-            "invalid destination label name in label_join(): {dst}"
-        )));
-    }
+    let dst = match dst {
+        Some(d) if is_valid_label_name(d) => d,
+        _ => {
+            return Err(PromqlError::exec(format!(
+                "invalid destination label name in label_join(): {}",
+                text_arg(c, 1)?
+            )))
+        }
+    };
     let mut series = vector_arg(ev, c)?;
     for s in series.iter_mut() {
         let joined = sources
             .iter()
             .map(|src| s.labels.get_or_empty(src))
             .collect::<Vec<_>>()
-            .join(sep);
+            .join(&sep);
         set_label(s, dst, &joined);
     }
     Ok(Val::Vector(merge_same_labelsets(series)?))

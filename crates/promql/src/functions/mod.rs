@@ -6,12 +6,14 @@
 
 mod calls;
 mod date;
+mod extended;
 pub(crate) mod histogram;
 mod instant;
 mod labels;
 pub(crate) mod range;
 
 pub(crate) use calls::eval_call;
+pub(crate) use extended::{extend_floats, smoothed_value};
 pub(crate) use instant::{go_max, go_min};
 pub(crate) use labels::is_valid_label_name;
 

@@ -18,6 +18,11 @@ pub(crate) struct Window {
     pub range_end: i64,
     /// The selector's range (ms).
     pub range: i64,
+    /// How many adjacent pairs in the window decrease (counter resets) or differ, when the
+    /// caller counted them (from prefix counts): lets `rate` skip its reset scan and
+    /// `resets`/`changes` answer without one.
+    pub decreases: Option<usize>,
+    pub changes: Option<usize>,
 }
 
 /// The value of `func` over the (non-empty, staleness-free) samples `w`, or `None` when
@@ -99,11 +104,15 @@ pub(crate) fn window_value(
         }
         Func::StddevOverTime => Some(variance(w).sqrt()),
         Func::StdvarOverTime => Some(variance(w)),
-        Func::Resets => Some(w.windows(2).filter(|p| p[1].v < p[0].v).count() as f64),
+        Func::Resets => Some(
+            win.decreases
+                .unwrap_or_else(|| w.windows(2).filter(|p| is_decrease(p[0], p[1])).count())
+                as f64,
+        ),
         Func::Changes => Some(
-            w.windows(2)
-                .filter(|p| p[1].v != p[0].v && !(p[1].v.is_nan() && p[0].v.is_nan()))
-                .count() as f64,
+            win.changes
+                .unwrap_or_else(|| w.windows(2).filter(|p| is_change(p[0], p[1])).count())
+                as f64,
         ),
         Func::DoubleExponentialSmoothing => double_exponential_smoothing(w, args)?,
         other => {
@@ -115,6 +124,37 @@ pub(crate) fn window_value(
     })
 }
 
+/// Whether `b` after `a` is a counter reset.
+#[inline]
+pub(crate) fn is_decrease(a: Sample, b: Sample) -> bool {
+    b.v < a.v
+}
+
+/// Whether `b` after `a` is a change (two NaNs are no change).
+#[inline]
+pub(crate) fn is_change(a: Sample, b: Sample) -> bool {
+    b.v != a.v && !(b.v.is_nan() && a.v.is_nan())
+}
+
+/// Prefix counts of pairs satisfying `pred`: `out[i]` counts the pairs ending at or before
+/// `i`, so a window `[lo, hi)` holds `out[hi - 1] - out[lo]` of them.
+pub(crate) fn pair_prefix_counts(
+    samples: &[Sample],
+    pred: fn(Sample, Sample) -> bool,
+    out: &mut Vec<u32>,
+) {
+    out.clear();
+    out.reserve(samples.len());
+    let mut n = 0u32;
+    out.push(0);
+    for p in samples.windows(2) {
+        if pred(p[0], p[1]) {
+            n += 1;
+        }
+        out.push(n);
+    }
+}
+
 /// `rate`, `increase` and `delta`: the change over the window extrapolated towards the
 /// range boundaries (Prometheus's `extrapolatedRate`).
 fn extrapolated_rate(w: &[Sample], win: &Window, is_counter: bool, is_rate: bool) -> Option<f64> {
@@ -124,7 +164,7 @@ fn extrapolated_rate(w: &[Sample], win: &Window, is_counter: bool, is_rate: bool
     let first = w[0];
     let last = w[w.len() - 1];
     let mut result = last.v - first.v;
-    if is_counter {
+    if is_counter && win.decreases != Some(0) {
         for p in w.windows(2) {
             if p[1].v < p[0].v {
                 result += p[0].v;
@@ -348,6 +388,8 @@ mod tests {
             range_start: 0,
             range_end: 100_000,
             range: 100_000,
+            decreases: None,
+            changes: None,
         };
         let r = window_value(Func::Rate, &w[1..], &win, &[])
             .unwrap()
@@ -367,6 +409,8 @@ mod tests {
             range_start: 0,
             range_end: 30_000,
             range: 30_000,
+            decreases: None,
+            changes: None,
         };
         assert_eq!(
             window_value(Func::Resets, &w, &win, &[]).unwrap(),

@@ -44,6 +44,20 @@ pub(crate) fn lower(expr: &Expr, p: &LowerParams) -> Result<Node> {
     Ok(node)
 }
 
+/// Go's `%q` of bytes that are not valid UTF-8: invalid bytes become `\xNN`.
+fn go_quote_bytes(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        let valid = promlite_model::go_quote(chunk.valid());
+        out.push_str(&valid[1..valid.len() - 1]);
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn unparen(mut e: &Expr) -> &Expr {
     while let Expr::Paren(p) = e {
         e = &p.expr;
@@ -59,8 +73,30 @@ fn resolve_at(at: Option<AtModifier>, p: &LowerParams) -> Option<i64> {
     })
 }
 
-fn selector(vs: &VectorSelector, p: &LowerParams, path: PathCtx, eval_range: i64) -> SelectorNode {
+/// Resolves an experimental duration expression (`foo[5m + step()]`) to ms, or takes the
+/// literal value.
+fn duration(
+    literal: i64,
+    expr: Option<&promlite_promql_parser::DurationExpr>,
+    p: &LowerParams,
+    allow_negative: bool,
+) -> Result<i64> {
+    match expr {
+        None => Ok(literal),
+        Some(e) => e
+            .resolve_millis(p.step, p.end - p.start, allow_negative)
+            .map_err(PromqlError::BadData),
+    }
+}
+
+fn selector(
+    vs: &VectorSelector,
+    p: &LowerParams,
+    path: PathCtx,
+    eval_range: i64,
+) -> Result<SelectorNode> {
     let at = resolve_at(vs.at, p);
+    let offset = duration(vs.offset, vs.offset_expr.as_ref(), p, true)?;
     let (mut start, mut end) = (p.start, p.end);
     if let Some(t) = path.subq_at {
         start = t;
@@ -76,15 +112,26 @@ fn selector(vs: &VectorSelector, p: &LowerParams, path: PathCtx, eval_range: i64
     if eval_range == 0 {
         // Lookback is left-open: a sample exactly `lookback` old is not used.
         start -= p.lookback - 1;
+        if vs.smoothed {
+            end += p.lookback;
+        }
+    } else if vs.anchored || vs.smoothed {
+        // Extended windows reach one lookback further back (and forward when smoothed).
+        start -= p.lookback + eval_range - 1;
+        if vs.smoothed {
+            end += p.lookback;
+        }
     } else {
         start -= eval_range - 1;
     }
-    start -= vs.offset;
-    end -= vs.offset;
-    SelectorNode {
+    start -= offset;
+    end -= offset;
+    Ok(SelectorNode {
         matchers: vs.matchers.clone(),
-        offset: vs.offset,
+        offset,
         at,
+        anchored: vs.anchored,
+        smoothed: vs.smoothed,
         hints: SelectHints {
             start,
             end,
@@ -92,41 +139,52 @@ fn selector(vs: &VectorSelector, p: &LowerParams, path: PathCtx, eval_range: i64
             func: path.func.map(str::to_string),
             range: eval_range,
         },
-    }
+    })
 }
 
 fn lower_expr(expr: &Expr, p: &LowerParams, path: PathCtx) -> Result<Node> {
     Ok(match expr {
         Expr::Number(n) => Node::Number(n.val),
-        Expr::String(s) => Node::String(s.val.clone()),
+        Expr::String(s) => Node::String(super::StrNode {
+            text: s.val.clone(),
+            invalid_quoted: s.invalid_utf8.as_deref().map(go_quote_bytes),
+        }),
         Expr::Paren(e) => lower_expr(&e.expr, p, path)?,
         Expr::Unary(u) => Node::Negate(Box::new(lower_expr(&u.expr, p, path)?)),
-        Expr::VectorSelector(vs) => Node::VectorSelector(Box::new(selector(vs, p, path, 0))),
-        Expr::MatrixSelector(ms) => Node::MatrixSelector(Box::new(MatrixNode {
-            sel: selector(&ms.vs, p, path, ms.range),
-            range: ms.range,
-        })),
+        Expr::VectorSelector(vs) => Node::VectorSelector(Box::new(selector(vs, p, path, 0)?)),
+        Expr::MatrixSelector(ms) => {
+            let range = duration(ms.range, ms.range_expr.as_ref(), p, false)?;
+            Node::MatrixSelector(Box::new(MatrixNode {
+                sel: selector(&ms.vs, p, path, range)?,
+                range,
+            }))
+        }
         Expr::Subquery(sq) => {
             let at = resolve_at(sq.at, p);
-            let step = sq
-                .step
-                .filter(|s| *s > 0)
-                .unwrap_or(p.default_subquery_step);
+            let range = duration(sq.range, sq.range_expr.as_ref(), p, false)?;
+            let offset = duration(sq.offset, sq.offset_expr.as_ref(), p, true)?;
+            let step = match &sq.step_expr {
+                Some(e) => duration(0, Some(e), p, false)?,
+                None => sq
+                    .step
+                    .filter(|s| *s > 0)
+                    .unwrap_or(p.default_subquery_step),
+            };
             let mut inner = path;
-            inner.subq_offset += sq.offset;
-            inner.subq_range += sq.range;
+            inner.subq_offset += offset;
+            inner.subq_range += range;
             if let Some(t) = at {
                 // An `@` on a subquery resets what the outer subqueries contributed.
-                inner.subq_offset = sq.offset;
-                inner.subq_range = sq.range;
+                inner.subq_offset = offset;
+                inner.subq_range = range;
                 inner.subq_at = Some(t);
             }
             inner.subq_interval = Some(step);
             Node::Subquery(Box::new(SubqueryNode {
                 expr: lower_expr(unparen(&sq.expr), p, inner)?,
-                range: sq.range,
+                range,
                 step,
-                offset: sq.offset,
+                offset,
                 at,
             }))
         }
@@ -215,8 +273,8 @@ fn matching(b: &promlite_promql_parser::BinaryExpr) -> Option<Matching> {
             labels: m.matching_labels.clone(),
             on: m.on,
             include: m.include.clone(),
-            fill_lhs: None,
-            fill_rhs: None,
+            fill_lhs: m.fill_values.lhs,
+            fill_rhs: m.fill_values.rhs,
         },
         None => Matching {
             card: if b.op.is_set_operator() {

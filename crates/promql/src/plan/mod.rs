@@ -22,6 +22,10 @@ pub(crate) struct SelectorNode {
     pub offset: i64,
     /// Resolved `@` time (ms).
     pub at: Option<i64>,
+    /// Experimental `anchored` modifier: windows also take the last sample before them.
+    pub anchored: bool,
+    /// Experimental `smoothed` modifier: values interpolated at window boundaries.
+    pub smoothed: bool,
     /// What to ask the storage for: the time range covers every step that will read it.
     pub hints: SelectHints,
 }
@@ -91,11 +95,21 @@ pub(crate) struct BinaryNode {
     pub return_bool: bool,
 }
 
+/// A string literal.
+#[derive(Debug, Clone)]
+pub(crate) struct StrNode {
+    /// The value (invalid UTF-8 replaced by U+FFFD).
+    pub text: String,
+    /// The Go-quoted original when its bytes were not valid UTF-8 (`"a\xc5z"`): such a
+    /// string can never name a label.
+    pub invalid_quoted: Option<String>,
+}
+
 /// A node of the plan.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Number(f64),
-    String(String),
+    String(StrNode),
     VectorSelector(Box<SelectorNode>),
     MatrixSelector(Box<MatrixNode>),
     Subquery(Box<SubqueryNode>),
