@@ -80,10 +80,8 @@ impl Checker<'_, '_> {
         }
         // A unary `+` is dropped from the AST, but Prometheus still checks its operand.
         let span = expr.span();
-        for (plus_span, plus_start) in &self.parser.unary_plus {
-            if plus_span.start == span.start && plus_span.end == span.end {
-                self.check_unary_operand(own_type, *plus_start)?;
-            }
+        if let Some(plus_start) = self.parser.unary_plus.get(&(span.start, span.end)) {
+            self.check_unary_operand(own_type, *plus_start)?;
         }
         Ok(own_type)
     }

@@ -236,7 +236,10 @@ impl Parser<'_> {
                 span,
             })),
             operand => {
-                self.unary_plus.push((operand.span(), op.start));
+                let span = operand.span();
+                self.unary_plus
+                    .entry((span.start, span.end))
+                    .or_insert(op.start);
                 Ok(operand)
             }
         }

@@ -72,7 +72,8 @@ pub(crate) struct Parser<'a> {
     contexts: Vec<ErrorContext>,
     /// Nodes that were written under a unary `+` (which the AST drops): their span and the
     /// position of the `+`, for the type check Prometheus applies to unary expressions.
-    pub(crate) unary_plus: Vec<(Span, usize)>,
+    /// Keyed by the operand's `(start, end)`; a map so checking stays linear.
+    pub(crate) unary_plus: std::collections::HashMap<(u32, u32), usize>,
     /// End of the last `(...)` grouping list, for the span of aggregations.
     pub(crate) last_grouping_end: usize,
     /// Current nesting depth, see [`MAX_NESTING`].
@@ -90,7 +91,7 @@ impl<'a> Parser<'a> {
             lookahead: None,
             options,
             contexts: Vec::new(),
-            unary_plus: Vec::new(),
+            unary_plus: std::collections::HashMap::new(),
             last_grouping_end: 0,
             depth: 0,
             tree_depth: 0,

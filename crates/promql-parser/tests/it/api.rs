@@ -3,15 +3,18 @@
 
 use promlite_model::MatchOp;
 use promlite_promql_parser::{
-    format_duration, parse, parse_duration, parse_matchers, parse_number, parse_with,
-    AtModifier, Expr, ParseOptions,
+    format_duration, parse, parse_duration, parse_matchers, parse_number, parse_with, AtModifier,
+    Expr, ParseOptions,
 };
 
 #[test]
 fn match_parameter_selectors() {
     let matchers = parse_matchers(r#"up{job="api", instance=~"a.*"}"#).unwrap();
     let shown: Vec<String> = matchers.iter().map(|m| m.to_string()).collect();
-    assert_eq!(shown, [r#"__name__="up""#, r#"job="api""#, r#"instance=~"a.*""#]);
+    assert_eq!(
+        shown,
+        [r#"__name__="up""#, r#"job="api""#, r#"instance=~"a.*""#]
+    );
     // Like Prometheus's ParseMetricSelector, no non-empty matcher is required here.
     assert_eq!(parse_matchers("{}").unwrap(), vec![]);
     let matchers = parse_matchers(r#"{"my.metric", le!~"1|2"}"#).unwrap();
@@ -47,7 +50,15 @@ fn durations() {
         parse_duration("-5m").unwrap_err().message,
         "not a valid duration string: \"-5m\""
     );
-    for ms in [1, 999, 60_000, 90_000, 5_400_000, 86_400_000 * 90, 31_536_000_000] {
+    for ms in [
+        1,
+        999,
+        60_000,
+        90_000,
+        5_400_000,
+        86_400_000 * 90,
+        31_536_000_000,
+    ] {
         assert_eq!(parse_duration(&format_duration(ms)).unwrap(), ms);
     }
 }
@@ -66,12 +77,18 @@ fn modifiers_land_in_milliseconds() {
     else {
         panic!("not a subquery");
     };
-    assert_eq!((sq.range, sq.step, sq.offset), (3_600_000, Some(30_000), -60_000));
+    assert_eq!(
+        (sq.range, sq.step, sq.offset),
+        (3_600_000, Some(30_000), -60_000)
+    );
     assert_eq!(sq.at, Some(AtModifier::Timestamp(1_700_000_000_500)));
     let Expr::MatrixSelector(ms) = parse("foo[90] offset 1.5 @ end()").unwrap() else {
         panic!("not a matrix selector");
     };
-    assert_eq!((ms.range, ms.vs.offset, ms.vs.at), (90_000, 1_500, Some(AtModifier::End)));
+    assert_eq!(
+        (ms.range, ms.vs.offset, ms.vs.at),
+        (90_000, 1_500, Some(AtModifier::End))
+    );
     assert_eq!(ms.vs.name.as_deref(), Some("foo"));
 }
 
@@ -83,13 +100,22 @@ fn options_switch_experimental_features_one_by_one() {
         options
     };
     let cases: [(&str, ParseOptions); 4] = [
-        ("sort_by_label(foo, \"a\")", only(|o| o.experimental_functions = true)),
+        (
+            "sort_by_label(foo, \"a\")",
+            only(|o| o.experimental_functions = true),
+        ),
         ("foo[5m + step()]", only(|o| o.duration_expressions = true)),
-        ("foo[5m] anchored", only(|o| o.extended_range_selectors = true)),
+        (
+            "foo[5m] anchored",
+            only(|o| o.extended_range_selectors = true),
+        ),
         ("a + fill(0) b", only(|o| o.binop_fill_modifiers = true)),
     ];
     for (query, options) in cases {
         assert!(parse(query).is_err(), "{query} accepted by default");
-        assert!(parse_with(query, &options).is_ok(), "{query} rejected when enabled");
+        assert!(
+            parse_with(query, &options).is_ok(),
+            "{query} rejected when enabled"
+        );
     }
 }
