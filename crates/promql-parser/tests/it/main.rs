@@ -2,6 +2,7 @@
 //! Prometheus's own test scripts and the oracle's query set.
 
 mod api;
+mod ast_gen;
 mod conformance;
 mod dump;
 mod golden;
