@@ -5,10 +5,12 @@
 //! - [`RuleManager`]: loads rule files, evaluates groups on their slots, keeps state
 //!   across reloads, restores `for` state, answers the rules and alerts APIs.
 //! - [`Notifier`]: relabels, queues and posts alerts to Alertmanager (API v2).
+//! - [`check_rules_files`]: `promtool check rules`.
 
 mod alert;
 mod alerting;
 mod api;
+mod check;
 mod error;
 mod group;
 mod manager;
@@ -20,6 +22,7 @@ pub mod template;
 pub use alert::{Alert, AlertState};
 pub use alerting::{AlertingRule, ALERTS_FOR_STATE_METRIC, ALERTS_METRIC, RESOLVED_RETENTION_MS};
 pub use api::{format_alert_value, AlertView, RuleGroupView, RuleKindView, RuleView};
+pub use check::{check_rules_files, CheckRulesReport, FileCheck};
 pub use error::RulesError;
 pub use group::{EvalContext, Group, Rule, RuleHealth, RuleStatus};
 pub use manager::{expand_rule_file_patterns, RuleManager, RuleManagerDeps, RuleManagerOptions};
