@@ -248,6 +248,42 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Consumes `name="value",` in one step when the input has exactly that shape (legacy
+    /// name, ASCII value without escapes, a comma right after); otherwise consumes nothing
+    /// and returns false. Only valid input is taken here, so every error still comes from
+    /// the token-by-token path with Prometheus's positions.
+    #[inline]
+    pub(crate) fn fast_label_pair(&mut self) -> bool {
+        let b = self.b;
+        let i = self.i;
+        if !b.get(i).is_some_and(|&c| is_label_name_start(c)) {
+            return false;
+        }
+        let mut j = i + 1;
+        while b.get(j).is_some_and(|&c| is_label_name_char(c)) {
+            j += 1;
+        }
+        if b.get(j) != Some(&b'=') || b.get(j + 1) != Some(&b'"') {
+            return false;
+        }
+        let mut k = j + 2;
+        loop {
+            match b.get(k) {
+                Some(b'"') => break,
+                Some(&c) if c == b'\\' || c == 0 || c == b'\n' || c >= 0x80 => return false,
+                Some(_) => k += 1,
+                None => return false,
+            }
+        }
+        if b.get(k + 1) != Some(&b',') {
+            return false;
+        }
+        self.start = k + 1;
+        self.i = k + 2;
+        self.state = State::Labels;
+        true
+    }
+
     /// Go's `consumeComment`: everything up to (not including) the newline.
     fn consume_comment(&mut self) -> Token {
         let mut c = self.at(self.i);

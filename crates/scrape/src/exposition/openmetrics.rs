@@ -227,6 +227,9 @@ impl<'a> OpenMetricsParser<'a> {
 
     /// The inside of `{...}` of a series (or of an exemplar when `exemplar`).
     fn parse_label_values(&mut self, exemplar: bool) -> Result<(), ParseError> {
+        if !exemplar {
+            while self.l.fast_label_pair() {}
+        }
         let mut t = self.l.lex_openmetrics();
         loop {
             let (tok_start, tok_end) = (self.l.start, self.l.i);
@@ -272,6 +275,9 @@ impl<'a> OpenMetricsParser<'a> {
             }
             t = self.l.lex_openmetrics();
             if t == Token::Comma {
+                if !exemplar {
+                    while self.l.fast_label_pair() {}
+                }
                 t = self.l.lex_openmetrics();
             } else if t != Token::BraceClose {
                 return Err(self.parse_error("expected comma or brace close", t));

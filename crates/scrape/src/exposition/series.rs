@@ -4,10 +4,9 @@
 use std::borrow::Cow;
 
 use nom::branch::alt;
-use nom::bytes::complete::{escaped, is_not, tag, take_while, take_while1};
-use nom::character::complete::anychar;
-use nom::combinator::{opt, recognize};
-use nom::sequence::{delimited, pair};
+use nom::bytes::complete::{take_while, take_while1};
+use nom::combinator::recognize;
+use nom::sequence::pair;
 use nom::IResult;
 use promlite_model::{Labels, MetricType, METRIC_NAME};
 
@@ -150,13 +149,30 @@ fn strip_quotes(b: &[u8]) -> &[u8] {
     }
 }
 
-/// `"..."` with backslash escapes (contents already validated by the lexer).
+/// `"..."` with backslash escapes (contents already validated by the lexer). A plain
+/// byte loop: nom's `is_not` would search its stop set once per byte.
 fn quoted(input: &[u8]) -> IResult<&[u8], &[u8]> {
-    recognize(delimited(
-        tag("\""),
-        opt(escaped(is_not("\\\""), '\\', anychar)),
-        tag("\""),
-    ))(input)
+    let fail = || {
+        nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::Escaped,
+        ))
+    };
+    if input.first() != Some(&b'"') {
+        return Err(fail());
+    }
+    let mut i = 1;
+    loop {
+        match input.get(i) {
+            Some(b'"') => {
+                let (q, rest) = input.split_at(i + 1);
+                return Ok((rest, q));
+            }
+            Some(b'\\') => i += 2,
+            Some(_) => i += 1,
+            None => return Err(fail()),
+        }
+    }
 }
 
 /// A legacy label name or a quoted string.

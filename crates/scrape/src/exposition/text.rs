@@ -191,6 +191,7 @@ impl<'a> TextParser<'a> {
 
     /// The inside of `{...}`; the opening brace has been read.
     fn parse_label_values(&mut self) -> Result<(), ParseError> {
+        while self.l.fast_label_pair() {}
         let mut t = self.next_token();
         loop {
             let (tok_start, tok_end) = (self.l.start, self.l.i);
@@ -235,6 +236,7 @@ impl<'a> TextParser<'a> {
             // A trailing comma is allowed; so is whitespace between pairs.
             t = self.next_token();
             if t == Token::Comma {
+                while self.l.fast_label_pair() {}
                 t = self.next_token();
             }
         }

@@ -70,6 +70,11 @@ pub(crate) struct ScrapeCounts {
 /// Applies target labels (renaming conflicts to `exported_*` unless `honor_labels`) and
 /// `metric_relabel_configs`. `None` means the series is dropped.
 pub(crate) fn mutate_sample_labels(scraped: &Labels, s: &AppendSettings) -> Option<Labels> {
+    if s.metric_relabel_configs.is_empty() {
+        if let Some(merged) = merge_target_labels(scraped, s) {
+            return (!merged.is_empty()).then_some(merged);
+        }
+    }
     let mut b = scraped.builder();
     if s.honor_labels {
         for l in s.target_labels.iter() {
@@ -102,6 +107,46 @@ pub(crate) fn mutate_sample_labels(scraped: &Labels, s: &AppendSettings) -> Opti
     }
     let out = b.build();
     (!out.is_empty()).then_some(out)
+}
+
+/// The common case without relabeling: one sorted merge of the scraped and target
+/// labels, no intermediate strings. `None` when a clash needs `exported_*` renaming.
+fn merge_target_labels(scraped: &Labels, s: &AppendSettings) -> Option<Labels> {
+    let mut a = scraped.iter().peekable();
+    let mut t = s.target_labels.iter().peekable();
+    let mut out: Vec<(&str, &str)> = Vec::with_capacity(16);
+    loop {
+        match (a.peek(), t.peek()) {
+            (None, None) => break,
+            (Some(x), None) => {
+                out.push((x.name, x.value));
+                a.next();
+            }
+            (None, Some(y)) => {
+                out.push((y.name, y.value));
+                t.next();
+            }
+            (Some(x), Some(y)) => match x.name.cmp(y.name) {
+                std::cmp::Ordering::Less => {
+                    out.push((x.name, x.value));
+                    a.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push((y.name, y.value));
+                    t.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    if !s.honor_labels {
+                        return None;
+                    }
+                    out.push((x.name, x.value));
+                    a.next();
+                    t.next();
+                }
+            },
+        }
+    }
+    Some(Labels::from_sorted_unique(out.into_iter()))
 }
 
 /// Labels of a synthetic report series: the target labels win, clashing names are kept
