@@ -465,3 +465,20 @@ fn profile_first_scrapes() {
         r.unwrap();
     }
 }
+
+#[test]
+fn legacy_name_validation_rejects_utf8_names() {
+    let mut h = Harness::new(
+        "    metric_name_validation_scheme: legacy\n    metric_name_escaping_scheme: underscores\n",
+    );
+    let (_, err) = h.scrape("{\"my.metric\"} 1\n", 1000);
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            r#"invalid metric name or label names: {__name__="my.metric", instance="h:1", job="j"}"#
+        )
+    );
+    let mut utf8 = Harness::new("");
+    let (_, err) = utf8.scrape("{\"my.metric\"} 1\n", 1000);
+    assert_eq!(err, None);
+}

@@ -154,3 +154,24 @@ async fn target_limit_fails_every_scrape_of_the_pool() {
     assert!(values(&db, "a").is_empty());
     mgr.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_http_settings_fail_the_pool_not_the_manager() {
+    let srv = TestServer::start(Reply::text("ok 1\n")).await;
+    let db = MemStorage::new();
+    let mgr = manager(&db);
+    let yaml = format!(
+        "scrape_configs:\n{}  - job_name: tls\n    scheme: https\n    tls_config:\n      ca_file: /nonexistent/ca.pem\n    static_configs:\n      - targets: ['{}']\n",
+        job("good", &srv.host(), ""),
+        srv.host()
+    );
+    let err = mgr.apply_config(&config(&yaml)).unwrap_err().to_string();
+    assert!(
+        err.starts_with("unable to read CA file /nonexistent/ca.pem"),
+        "{err}"
+    );
+    assert_eq!(mgr.scrape_pools(), vec!["good".to_string()]);
+    assert_eq!(mgr.metrics_snapshot().target_scrape_pools_failed_total, 1);
+    wait_until("good scraped", || !values(&db, "ok").is_empty()).await;
+    mgr.stop().await;
+}
