@@ -19,7 +19,8 @@ pub enum ErrorType {
     Canceled,
     /// A storage or server failure: HTTP 500.
     Internal,
-    /// The feature is switched off or the storage is not ready: HTTP 503.
+    /// The feature is switched off or the storage is not ready: HTTP 500, because
+    /// Prometheus's status mapping has no case for it and falls back to 500.
     Unavailable,
     /// HTTP 404.
     NotFound,
@@ -64,8 +65,8 @@ impl ErrorType {
             ErrorType::Execution => StatusCode::UNPROCESSABLE_ENTITY,
             // nginx's "client closed request", which Prometheus uses too.
             ErrorType::Canceled => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
-            ErrorType::Timeout | ErrorType::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorType::Internal | ErrorType::Unavailable => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorType::NotFound => StatusCode::NOT_FOUND,
             ErrorType::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
         }
@@ -167,7 +168,7 @@ mod tests {
         assert_eq!(ErrorType::Execution.status().as_u16(), 422);
         assert_eq!(ErrorType::Canceled.status().as_u16(), 499);
         assert_eq!(ErrorType::Timeout.status().as_u16(), 503);
-        assert_eq!(ErrorType::Unavailable.status().as_u16(), 503);
+        assert_eq!(ErrorType::Unavailable.status().as_u16(), 500);
         assert_eq!(ErrorType::Internal.status().as_u16(), 500);
         assert_eq!(ErrorType::NotFound.status().as_u16(), 404);
         for t in [

@@ -21,6 +21,7 @@ mod engine;
 mod error;
 mod handlers;
 pub mod json;
+mod lenient;
 mod params;
 mod promql_glue;
 mod response;
@@ -36,6 +37,7 @@ pub use engine::{
 };
 pub use error::{ApiError, ErrorType};
 pub use handlers::series::unescape_label_name;
+pub use lenient::{LenientIo, LenientListener, RequestTargetFixer};
 pub use params::{
     parse_duration_ns, parse_prometheus_duration_ns, parse_time, Form, MAX_TIME_MS, MIN_TIME_MS,
 };

@@ -7,4 +7,5 @@ mod golden;
 mod lifecycle;
 mod methods;
 mod oracle;
+mod socket;
 mod support;
