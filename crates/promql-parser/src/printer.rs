@@ -191,35 +191,32 @@ fn write_binary(f: &mut Formatter<'_>, binary: &BinaryExpr) -> fmt::Result {
     write!(f, " {}", binary.rhs)
 }
 
+/// The name and `{...}` of a selector. The parser puts the metric name's matcher first;
+/// a hand-built selector whose `name` has no such matcher still prints its name.
 fn write_matchers(f: &mut Formatter<'_>, vs: &VectorSelector) -> fmt::Result {
-    let name = vs.name.as_deref();
-    let other_name_matcher = vs
-        .matchers
-        .iter()
-        .skip(1)
-        .any(|m| m.name == promlite_model::METRIC_NAME);
-    let first_is_name = name.is_some_and(|n| {
-        vs.matchers.first().is_some_and(|m| {
-            m.name == promlite_model::METRIC_NAME
-                && m.op == promlite_model::MatchOp::Equal
-                && m.value == n
-        })
-    });
+    let is_name_matcher = |m: &promlite_model::Matcher, n: &str| {
+        m.name == promlite_model::METRIC_NAME
+            && m.op == promlite_model::MatchOp::Equal
+            && m.value == n
+    };
     let mut rest: &[promlite_model::Matcher] = &vs.matchers;
     let mut inside: Vec<String> = Vec::new();
-    if let (Some(n), true) = (name, first_is_name) {
-        rest = vs.matchers.get(1..).unwrap_or_default();
+    if let Some(n) = vs.name.as_deref() {
+        if vs.matchers.first().is_some_and(|m| is_name_matcher(m, n)) {
+            rest = vs.matchers.get(1..).unwrap_or_default();
+        }
+        let other_name_matcher = rest.iter().any(|m| m.name == promlite_model::METRIC_NAME);
         if bare_metric_name_ok(n) && !other_name_matcher {
             f.write_str(n)?;
+            if rest.is_empty() {
+                return Ok(());
+            }
         } else {
             inside.push(quote_string(n));
         }
     }
     inside.extend(rest.iter().map(matcher_text));
-    if !inside.is_empty() || name.is_none() || !first_is_name {
-        write!(f, "{{{}}}", inside.join(","))?;
-    }
-    Ok(())
+    write!(f, "{{{}}}", inside.join(","))
 }
 
 fn write_at(f: &mut Formatter<'_>, at: Option<AtModifier>) -> fmt::Result {

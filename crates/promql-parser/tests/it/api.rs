@@ -119,3 +119,19 @@ fn options_switch_experimental_features_one_by_one() {
         );
     }
 }
+
+#[test]
+fn hand_built_selectors_print_their_name() {
+    use promlite_promql_parser::{Span, VectorSelector};
+    let vs = VectorSelector {
+        name: Some("up".into()),
+        matchers: vec![promlite_model::Matcher::equal("job", "api")],
+        offset: 0,
+        at: None,
+        span: Span::default(),
+        offset_expr: None,
+        anchored: false,
+        smoothed: false,
+    };
+    assert_eq!(Expr::VectorSelector(vs).to_string(), r#"up{job="api"}"#);
+}
