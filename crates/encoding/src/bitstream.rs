@@ -49,20 +49,33 @@ impl BitWriter {
     #[inline]
     pub fn write_bits(&mut self, value: u64, nbits: u32) {
         debug_assert!(nbits <= 64);
+        if nbits == 0 {
+            return;
+        }
+        let value = if nbits >= 64 {
+            value
+        } else {
+            value & ((1u64 << nbits) - 1)
+        };
         let mut remaining = nbits;
-        while remaining > 0 {
-            if self.free_bits == 0 {
-                self.bytes.push(0);
-                self.free_bits = 8;
-            }
+        // Top up the partly filled last byte.
+        if self.free_bits > 0 {
             let take = remaining.min(u32::from(self.free_bits));
-            // The `take` bits just below bit `remaining` of value.
             let chunk = (value >> (remaining - take)) & ((1u64 << take) - 1);
             self.free_bits -= take as u8;
             if let Some(last) = self.bytes.last_mut() {
                 *last |= (chunk as u8) << self.free_bits;
             }
             remaining -= take;
+        }
+        // Whole bytes, then the start of a new partial byte.
+        while remaining >= 8 {
+            remaining -= 8;
+            self.bytes.push((value >> remaining) as u8);
+        }
+        if remaining > 0 {
+            self.bytes.push((value << (8 - remaining)) as u8);
+            self.free_bits = (8 - remaining) as u8;
         }
     }
 
@@ -90,6 +103,11 @@ impl BitWriter {
 
     pub fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
+    }
+
+    /// Bytes allocated.
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
     }
 }
 

@@ -86,9 +86,14 @@ impl XorAppender {
         self.stream.bytes()
     }
 
-    /// Heap bytes held by the buffer.
+    /// Bytes of encoded data.
     pub fn heap_bytes(&self) -> usize {
         self.stream.bytes().len()
+    }
+
+    /// Bytes allocated for the buffer.
+    pub fn capacity(&self) -> usize {
+        self.stream.capacity()
     }
 
     pub fn shrink_to_fit(&mut self) {

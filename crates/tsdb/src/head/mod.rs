@@ -41,8 +41,11 @@ impl std::hash::Hasher for IdHasher {
         }
     }
     fn write_u32(&mut self, v: u32) {
-        // Spread dense ids over the table (Fibonacci hashing).
-        self.0 = u64::from(v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // Spread dense ids over the table (Fibonacci hashing). The high half of the
+        // product is folded into the low bits: ids of one shard share their low bits
+        // (shard = id % SHARDS), and the table indexes buckets by the low bits.
+        let x = u64::from(v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = x ^ (x >> 29);
     }
     fn write_u64(&mut self, v: u64) {
         self.0 = v;

@@ -12,6 +12,9 @@ use super::chunk_files::{HeadChunkFiles, HeadChunkRef};
 use crate::error::{Result, TsdbError};
 use crate::util::floor_to;
 
+/// Initial buffer of an open chunk.
+const OPEN_CHUNK_CAPACITY: usize = 128;
+
 /// A series of the head.
 #[derive(Debug)]
 pub struct MemSeries {
@@ -105,6 +108,10 @@ impl SeriesState {
             self.seal(files)?;
         }
         if self.open.is_empty() {
+            if self.open.capacity() < OPEN_CHUNK_CAPACITY {
+                // One allocation per chunk: 120 samples of typical data take 60-200 bytes.
+                self.open = XorAppender::with_capacity(OPEN_CHUNK_CAPACITY);
+            }
             self.open_mint = t;
             self.cut_at = floor_to(t, chunk_range).saturating_add(chunk_range);
             created = true;
@@ -127,7 +134,7 @@ impl SeriesState {
             self.open.last_t(),
         )?;
         self.chunks.push(r);
-        let cap = self.open.heap_bytes();
+        let cap = self.open.heap_bytes().max(OPEN_CHUNK_CAPACITY);
         self.open = XorAppender::with_capacity(cap);
         Ok(())
     }
