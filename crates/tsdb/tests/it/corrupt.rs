@@ -258,9 +258,10 @@ fn without_open_checks_a_bad_chunk_fails_only_its_series() {
         )
         .unwrap()
     {
-        match s.unwrap().samples(0, 2 * HOUR - 1) {
+        // Either block may be the damaged one: read both.
+        match s.unwrap().samples(0, 4 * HOUR - 1) {
             Ok(v) => {
-                assert_eq!(v.len(), 120);
+                assert_eq!(v.len(), 240);
                 ok += 1;
             }
             Err(e) => {
