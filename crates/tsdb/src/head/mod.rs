@@ -158,6 +158,11 @@ impl Head {
         self.appender_tokens.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Bytes written into the `chunks_head/` files.
+    pub fn chunk_files_bytes(&self) -> u64 {
+        self.chunk_files.size_bytes()
+    }
+
     pub fn num_series(&self) -> u64 {
         self.index.read().num_series()
     }
