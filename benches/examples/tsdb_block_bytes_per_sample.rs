@@ -18,14 +18,21 @@ fn dataset_path() -> Option<PathBuf> {
         let p = PathBuf::from(a);
         return Some(if p.is_dir() { p.join("data.prom") } else { p });
     }
-    let script = ["/work/shared/bench/dataset.py", "../shared/bench/dataset.py"].into_iter().find(|p| Path::new(p).exists())?;
+    let script = [
+        "/work/shared/bench/dataset.py",
+        "../shared/bench/dataset.py",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())?;
     let out = std::process::Command::new("python3")
         .args([script, "--series", "10000", "--span", "2h", "--step", "15s"])
         .output()
         .ok()?;
     // It prints its meta.json; take the `"dir": "..."` field without a JSON parser.
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find(|l| l.trim_start().starts_with("\"dir\""))?;
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("\"dir\""))?;
     let dir = line.split('"').nth(3)?;
     Some(Path::new(dir).join("data.prom"))
 }
@@ -78,17 +85,25 @@ fn main() {
     }
     let samples = data.len() as f64;
     println!("dataset {} : {} samples", path.display(), data.len());
-    for (name, enc) in [("xor", ChunkEncoding::Xor), ("block_codec", ChunkEncoding::BlockCodec)] {
+    for (name, enc) in [
+        ("xor", ChunkEncoding::Xor),
+        ("block_codec", ChunkEncoding::BlockCodec),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let start = std::time::Instant::now();
-        let mut w = BlockWriter::new(dir.path(), 2 * 3600 * 1000).unwrap().with_encoding(enc);
+        let mut w = BlockWriter::new(dir.path(), 2 * 3600 * 1000)
+            .unwrap()
+            .with_encoding(enc);
         for (l, v, t) in &data {
             w.append(l, *t, *v).unwrap();
         }
         let metas = w.flush().unwrap();
         let elapsed = start.elapsed();
         let total = promlite_tsdb::util::dir_size(dir.path());
-        let chunks: u64 = metas.iter().map(|m| promlite_tsdb::util::dir_size(&dir.path().join(&m.ulid).join("chunks"))).sum();
+        let chunks: u64 = metas
+            .iter()
+            .map(|m| promlite_tsdb::util::dir_size(&dir.path().join(&m.ulid).join("chunks")))
+            .sum();
         println!(
             "{name:12} blocks={} total_bytes={total} bytes_per_sample={:.3} chunk_bytes_per_sample={:.3} write_s={:.2}",
             metas.len(),

@@ -32,7 +32,11 @@ fn main() {
     let series = arg("--series", 1_000_000);
     let samples = arg("--samples", 20) as i64;
     let dir = tempfile::tempdir().unwrap();
-    let opts = Options { fsync: FsyncPolicy::Never, background_compaction: false, ..Options::default() };
+    let opts = Options {
+        fsync: FsyncPolicy::Never,
+        background_compaction: false,
+        ..Options::default()
+    };
     let db = Db::open(dir.path(), opts).unwrap();
     let before = rss_bytes();
     let mut refs = vec![None; series];
@@ -50,7 +54,15 @@ fn main() {
             } else {
                 Labels::empty()
             };
-            *r = Some(app.append(*r, &labels, t0 + step * 15_000, ((i as i64 + step) % 977) as f64).unwrap());
+            *r = Some(
+                app.append(
+                    *r,
+                    &labels,
+                    t0 + step * 15_000,
+                    ((i as i64 + step) % 977) as f64,
+                )
+                .unwrap(),
+            );
             if i % 10_000 == 9_999 {
                 app.commit().unwrap();
             }
