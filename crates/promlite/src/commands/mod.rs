@@ -1,0 +1,3 @@
+//! The subcommands of the `promlite` binary.
+
+pub mod check;
