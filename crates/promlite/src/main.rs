@@ -6,7 +6,7 @@ mod logging;
 
 use clap::Parser;
 
-use cli::{CheckCommand, Cli, Command};
+use cli::{CheckCommand, Cli, Command, TestCommand};
 
 fn main() {
     let cli = Cli::parse();
@@ -22,8 +22,17 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Some(Command::Check(CheckCommand::Config { files })) => Ok(commands::check::check_config(&files)),
-        Some(Command::Check(CheckCommand::Rules { files })) => Ok(commands::check::check_rules(&files)),
+        Some(Command::Check(CheckCommand::Config { files })) => {
+            Ok(commands::check::check_config(&files))
+        }
+        Some(Command::Check(CheckCommand::Rules { files })) => {
+            Ok(commands::check::check_rules(&files))
+        }
+        Some(Command::Test(TestCommand::Promql {
+            files,
+            stock_engine,
+            verbose,
+        })) => Ok(commands::test_promql::run(&files, stock_engine, verbose)),
         Some(other) => anyhow::bail!("{other:?}: not wired yet"),
         None => {
             logging::init(&cli.server.log_level, &cli.server.log_format)?;

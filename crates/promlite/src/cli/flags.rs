@@ -60,7 +60,11 @@ pub struct ServerFlags {
     pub storage_tsdb_retention: Option<String>,
 
     /// Minimum duration of a data block before being persisted.
-    #[arg(long = "storage.tsdb.min-block-duration", default_value = "2h", hide = true)]
+    #[arg(
+        long = "storage.tsdb.min-block-duration",
+        default_value = "2h",
+        hide = true
+    )]
     pub storage_tsdb_min_block_duration: String,
 
     /// Maximum duration compacted blocks may span (default 10% of the retention period).
@@ -102,7 +106,10 @@ pub struct ServerFlags {
     pub rules_alert_resend_delay: String,
 
     /// The capacity of the queue for pending Alertmanager notifications.
-    #[arg(long = "alertmanager.notification-queue-capacity", default_value_t = 10_000)]
+    #[arg(
+        long = "alertmanager.notification-queue-capacity",
+        default_value_t = 10_000
+    )]
     pub alertmanager_notification_queue_capacity: usize,
 
     /// Comma-separated feature names to enable (promql-experimental-functions, ...).
@@ -125,8 +132,14 @@ impl ServerFlags {
         let mut v = vec![
             ("config.file", opt(&self.config_file)),
             ("web.listen-address", self.web_listen_address.clone()),
-            ("web.enable-lifecycle", self.web_enable_lifecycle.to_string()),
-            ("web.enable-admin-api", self.web_enable_admin_api.to_string()),
+            (
+                "web.enable-lifecycle",
+                self.web_enable_lifecycle.to_string(),
+            ),
+            (
+                "web.enable-admin-api",
+                self.web_enable_admin_api.to_string(),
+            ),
             (
                 "web.enable-remote-write-receiver",
                 self.web_enable_remote_write_receiver.to_string(),
@@ -136,21 +149,45 @@ impl ServerFlags {
             ("web.read-timeout", self.web_read_timeout.clone()),
             ("web.max-connections", self.web_max_connections.to_string()),
             ("storage.tsdb.path", self.storage_tsdb_path.clone()),
-            ("storage.tsdb.retention.time", opt(&self.storage_tsdb_retention_time)),
-            ("storage.tsdb.retention.size", opt(&self.storage_tsdb_retention_size)),
-            ("storage.tsdb.min-block-duration", self.storage_tsdb_min_block_duration.clone()),
-            ("storage.tsdb.max-block-duration", opt(&self.storage_tsdb_max_block_duration)),
-            ("storage.tsdb.no-lockfile", self.storage_tsdb_no_lockfile.to_string()),
+            (
+                "storage.tsdb.retention.time",
+                opt(&self.storage_tsdb_retention_time),
+            ),
+            (
+                "storage.tsdb.retention.size",
+                opt(&self.storage_tsdb_retention_size),
+            ),
+            (
+                "storage.tsdb.min-block-duration",
+                self.storage_tsdb_min_block_duration.clone(),
+            ),
+            (
+                "storage.tsdb.max-block-duration",
+                opt(&self.storage_tsdb_max_block_duration),
+            ),
+            (
+                "storage.tsdb.no-lockfile",
+                self.storage_tsdb_no_lockfile.to_string(),
+            ),
             ("query.timeout", self.query_timeout.clone()),
             ("query.max-samples", self.query_max_samples.to_string()),
             ("query.lookback-delta", self.query_lookback_delta.clone()),
-            ("query.max-concurrency", self.query_max_concurrency.to_string()),
+            (
+                "query.max-concurrency",
+                self.query_max_concurrency.to_string(),
+            ),
             (
                 "rules.alert.for-outage-tolerance",
                 self.rules_alert_for_outage_tolerance.clone(),
             ),
-            ("rules.alert.for-grace-period", self.rules_alert_for_grace_period.clone()),
-            ("rules.alert.resend-delay", self.rules_alert_resend_delay.clone()),
+            (
+                "rules.alert.for-grace-period",
+                self.rules_alert_for_grace_period.clone(),
+            ),
+            (
+                "rules.alert.resend-delay",
+                self.rules_alert_resend_delay.clone(),
+            ),
             (
                 "alertmanager.notification-queue-capacity",
                 self.alertmanager_notification_queue_capacity.to_string(),

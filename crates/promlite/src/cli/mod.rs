@@ -10,7 +10,12 @@ pub use flags::ServerFlags;
 ///
 /// With no subcommand it runs the server with Prometheus's flags.
 #[derive(Parser, Debug)]
-#[command(name = "promlite", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "promlite",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub server: ServerFlags,
@@ -56,9 +61,11 @@ pub enum TestCommand {
     Promql {
         #[arg(required = true)]
         files: Vec<String>,
-        /// Enable experimental PromQL functions.
-        #[arg(long = "enable-experimental-functions")]
-        experimental: bool,
+        /// Evaluate with the server's stock engine (experimental functions off, names
+        /// dropped at once) instead of Prometheus's test engine settings, which the
+        /// upstream scripts assume.
+        #[arg(long = "stock-engine")]
+        stock_engine: bool,
         /// Print every failure and skip with its reason.
         #[arg(long, short)]
         verbose: bool,

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use promlite_config::{Config, RuleGroups};
+use promlite_config::Config;
 
 /// Checks config files and the rule files they reference; returns the exit code
 /// (0 when every file is valid, 1 otherwise), printing like `promtool check config`.
@@ -56,27 +56,14 @@ pub fn check_rules(files: &[String]) -> i32 {
 }
 
 fn check_one_rules_file(file: &str) -> Result<(), ()> {
-    println!("Checking {file}");
-    match rules_check(file) {
-        Ok(n) => {
-            println!("  SUCCESS: {n} rules found");
-            println!();
-            Ok(())
-        }
-        Err(errors) => {
-            eprintln!("  FAILED:");
-            for e in errors {
-                eprintln!("{e}");
-            }
-            println!();
-            Err(())
-        }
+    let report = promlite_rules::check_rules_files(&[file]);
+    // promtool prints FAILED blocks on stderr and the rest on stdout.
+    let text = report.render();
+    if report.success() {
+        print!("{text}");
+        Ok(())
+    } else {
+        eprint!("{text}");
+        Err(())
     }
-}
-
-/// The number of rules in a valid file, or every problem found.
-fn rules_check(file: &str) -> Result<usize, Vec<String>> {
-    RuleGroups::load_file(file)
-        .map(|g| g.rules().count())
-        .map_err(|errs| errs.into_iter().map(|e| e.to_string()).collect())
 }

@@ -1,3 +1,4 @@
 //! The subcommands of the `promlite` binary.
 
 pub mod check;
+pub mod test_promql;
