@@ -2,7 +2,7 @@
 //! in the layouts of Prometheus's jsoniter encoders for vectors and matrices and of the
 //! `MarshalJSON` methods of scalars and strings.
 
-use super::float::format_json_number;
+use super::float::{format_json_number, push_fixed_form};
 use super::writer::JsonWriter;
 use crate::engine::Value;
 
@@ -74,7 +74,6 @@ pub fn write_query_value(w: &mut JsonWriter, value: &Value) {
 
 /// Go's `FormatFloat(v, 'f', -1, 64)` (never exponent form).
 fn push_plain_f(out: &mut String, v: f64) {
-    use std::fmt::Write as _;
     if v.is_nan() {
         out.push_str("NaN");
     } else if v == f64::INFINITY {
@@ -82,7 +81,7 @@ fn push_plain_f(out: &mut String, v: f64) {
     } else if v == f64::NEG_INFINITY {
         out.push_str("-Inf");
     } else {
-        let _ = write!(out, "{v}");
+        push_fixed_form(out, v);
     }
 }
 
@@ -90,7 +89,7 @@ fn push_plain_f(out: &mut String, v: f64) {
 pub fn encode_query_data(value: &Value) -> Vec<u8> {
     let cap = match value {
         Value::Vector(v) => 64 + v.len() * 128,
-        Value::Matrix(m) => 64 + m.iter().map(|s| 96 + s.samples.len() * 28).sum::<usize>(),
+        Value::Matrix(m) => 64 + m.iter().map(|s| 96 + s.samples.len() * 44).sum::<usize>(),
         _ => 96,
     };
     let mut w = JsonWriter::with_capacity(cap);

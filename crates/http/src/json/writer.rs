@@ -112,47 +112,45 @@ impl JsonWriter {
     /// A timestamp in milliseconds as seconds with up to three decimals, like
     /// Prometheus's `jsonutil.MarshalTimestamp`: `1435781451.781`, `1435781451`, `-1.5`.
     pub fn timestamp(&mut self, t_ms: i64) {
-        let mut t = t_ms as i128;
-        if t < 0 {
+        if t_ms < 0 {
             self.buf.push(b'-');
-            t = -t;
         }
-        self.integer_i128(t / 1000);
+        let t = t_ms.unsigned_abs();
+        self.unsigned(t / 1000);
         let fraction = (t % 1000) as u32;
         if fraction != 0 {
-            self.buf.push(b'.');
-            self.buf.push(b'0' + (fraction / 100) as u8);
             // Always three digits: MarshalTimestamp pads the fraction with leading
             // zeros ("050") and never trims trailing ones ("500").
-            let rest = fraction % 100;
-            self.buf.push(b'0' + (rest / 10) as u8);
-            self.buf.push(b'0' + (rest % 10) as u8);
+            self.buf.extend_from_slice(&[
+                b'.',
+                b'0' + (fraction / 100) as u8,
+                b'0' + (fraction / 10 % 10) as u8,
+                b'0' + (fraction % 10) as u8,
+            ]);
         }
     }
 
-    fn integer_i128(&mut self, v: i128) {
-        let mut tmp = [0u8; 40];
+    /// An unsigned integer (u64 arithmetic: the hot path prints two per point).
+    fn unsigned(&mut self, mut v: u64) {
+        let mut tmp = [0u8; 20];
         let mut n = tmp.len();
-        let mut v = v;
-        if v == 0 {
-            self.buf.push(b'0');
-            return;
-        }
-        let neg = v < 0;
-        while v != 0 {
+        loop {
             n -= 1;
-            tmp[n] = b'0' + (v % 10).unsigned_abs() as u8;
+            tmp[n] = b'0' + (v % 10) as u8;
             v /= 10;
-        }
-        if neg {
-            self.buf.push(b'-');
+            if v == 0 {
+                break;
+            }
         }
         self.buf.extend_from_slice(&tmp[n..]);
     }
 
     /// A signed integer.
     pub fn integer(&mut self, v: i64) {
-        self.integer_i128(v as i128);
+        if v < 0 {
+            self.buf.push(b'-');
+        }
+        self.unsigned(v.unsigned_abs());
     }
 
     /// A sample value as a quoted string (`"1.5"`, `"+Inf"`, `"1e-07"`).
