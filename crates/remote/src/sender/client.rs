@@ -77,6 +77,8 @@ fn build_http_client(cfg: &RemoteWriteConfig) -> Result<reqwest::Client, String>
         headers.insert(name, value);
     }
     let mut b = reqwest::Client::builder()
+        // Prometheus ignores HTTP_PROXY and friends unless told otherwise; so do we.
+        .no_proxy()
         .user_agent(USER_AGENT)
         .default_headers(headers)
         .timeout(cfg.remote_timeout)

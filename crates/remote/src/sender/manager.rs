@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 
 use crate::sender::client::WriteClient;
 use crate::sender::metrics::{GlobalCounters, RemoteWriteMetrics};
-use crate::sender::queue::QueueManager;
+use crate::sender::queue::{QueueManager, QueueSpec, DEFAULT_RESHARD_INTERVAL};
 use crate::sender::{CommittedBatch, CommittedSample, MetadataStore};
 use crate::RemoteError;
 
@@ -30,6 +30,7 @@ pub struct RemoteWriteManager {
     global: GlobalCounters,
     metadata: Arc<MetadataStore>,
     flush_deadline: Duration,
+    reshard_interval: Duration,
 }
 
 impl std::fmt::Debug for RemoteWriteManager {
@@ -68,12 +69,20 @@ impl RemoteWriteManager {
             global: GlobalCounters::new(),
             metadata: Arc::new(MetadataStore::default()),
             flush_deadline: DEFAULT_FLUSH_DEADLINE,
+            reshard_interval: DEFAULT_RESHARD_INTERVAL,
         }
     }
 
     /// Sets how long queues stopped by a reload keep flushing (default one minute).
     pub fn with_flush_deadline(mut self, deadline: Duration) -> RemoteWriteManager {
         self.flush_deadline = deadline;
+        self
+    }
+
+    /// Sets how often queues reconsider their number of shards (default 10 s); applies
+    /// to queues started afterwards.
+    pub fn with_reshard_interval(mut self, interval: Duration) -> RemoteWriteManager {
+        self.reshard_interval = interval;
         self
     }
 
@@ -136,12 +145,15 @@ impl RemoteWriteManager {
                     tracing::info!(remote_name = %remote_name(cfg), url = %cfg.url, "starting remote write queue");
                     next.push(Arc::new(QueueManager::start(
                         &self.runtime,
-                        cfg.clone(),
-                        remote_name(cfg),
-                        external_labels.clone(),
-                        client,
-                        self.clock.clone(),
-                        self.metadata.clone(),
+                        QueueSpec {
+                            config: cfg.clone(),
+                            remote_name: remote_name(cfg),
+                            external_labels: external_labels.clone(),
+                            client,
+                            clock: self.clock.clone(),
+                            metadata: self.metadata.clone(),
+                            reshard_interval: self.reshard_interval,
+                        },
                     )))
                 }
                 (None, None) => {}

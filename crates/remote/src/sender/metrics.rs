@@ -25,6 +25,8 @@ impl GlobalCounters {
 /// Counters of one remote's queue.
 #[derive(Debug)]
 pub(crate) struct QueueCounters {
+    /// Samples accepted into the queue (for the shard estimate).
+    pub samples_in: AtomicU64,
     pub samples_sent: AtomicU64,
     pub samples_failed: AtomicU64,
     pub samples_retried: AtomicU64,
@@ -50,6 +52,7 @@ pub(crate) struct QueueCounters {
 impl QueueCounters {
     pub fn new() -> QueueCounters {
         QueueCounters {
+            samples_in: AtomicU64::new(0),
             samples_sent: AtomicU64::new(0),
             samples_failed: AtomicU64::new(0),
             samples_retried: AtomicU64::new(0),

@@ -2,6 +2,7 @@
 //! entry, fed through the [`Fanout`] appendable wrapper.
 
 mod client;
+mod dispatch;
 mod fanout;
 mod manager;
 mod metrics;

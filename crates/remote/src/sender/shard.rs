@@ -22,6 +22,8 @@ use crate::sender::queue::QueueShared;
 #[derive(Debug, Clone)]
 pub(crate) struct OutSample {
     pub labels: Labels,
+    /// `labels.stable_hash()`, which picks the shard.
+    pub hash: u64,
     pub t: i64,
     pub v: f64,
 }
@@ -190,10 +192,7 @@ async fn send_batch(shared: &QueueShared, mut samples: Vec<OutSample>) {
 }
 
 /// The shard loop: runs until its channel closes, then sends what it holds.
-pub(crate) async fn run_shard(
-    shared: Arc<QueueShared>,
-    mut input: mpsc::UnboundedReceiver<Vec<OutSample>>,
-) {
+pub(crate) async fn run_shard(shared: Arc<QueueShared>, mut input: mpsc::Receiver<Vec<OutSample>>) {
     let queue = &shared.config.queue_config;
     let max = queue.max_samples_per_send.clamp(1, usize::MAX as u64) as usize;
     let deadline = queue.batch_send_deadline;
@@ -238,6 +237,7 @@ mod tests {
         let b = Labels::from_pairs([("__name__", "b")]);
         let s = |l: &Labels, t| OutSample {
             labels: l.clone(),
+            hash: 0,
             t,
             v: t as f64,
         };

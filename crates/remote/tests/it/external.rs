@@ -34,8 +34,16 @@ fn binary(path: &str) -> Option<&str> {
     }
 }
 
+/// A client that ignores proxy settings from the environment (the servers are local).
+fn local_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("http client")
+}
+
 async fn wait_ready(url: &str) {
-    let client = reqwest::Client::new();
+    let client = local_client();
     for _ in 0..300 {
         if let Ok(r) = client.get(url).send().await {
             if r.status().is_success() {
@@ -49,7 +57,7 @@ async fn wait_ready(url: &str) {
 
 /// Polls `url` (GET) until `accept(body)` holds, up to 20 s; returns the last body.
 async fn poll_until(url: &str, accept: impl Fn(&str) -> bool) -> String {
-    let client = reqwest::Client::new();
+    let client = local_client();
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(r) = client.get(url).send().await {
@@ -183,7 +191,7 @@ async fn prometheus_receiver_accepts_our_remote_write_and_answers_like_ours() {
 
     // The same bad requests get the same answers from Prometheus and from us.
     let ours = RemoteWriteReceiver::new(Arc::new(MemStorage::new()), Arc::new(SystemClock));
-    let client = reqwest::Client::new();
+    let client = local_client();
     let mut headers = HeaderMap::new();
     headers.insert(
         "content-type",

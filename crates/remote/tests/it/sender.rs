@@ -389,3 +389,40 @@ async fn no_remotes_means_nothing_is_buffered() {
     app.commit().unwrap();
     assert_eq!(m.metrics().samples_in_total, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_remote_gets_more_shards_and_order_per_series_holds() {
+    // 10 samples per request, 10 ms per request: one shard sends ~1000 samples/s.
+    let fake = FakeRemote::start_slow(&[], Duration::from_millis(10)).await;
+    let m = Arc::new(
+        RemoteWriteManager::new(
+            tokio::runtime::Handle::current(),
+            Arc::new(promlite_model::SystemClock),
+        )
+        .with_reshard_interval(Duration::from_millis(200)),
+    );
+    // capacity 500: each shard buffers 500 samples; 500 × 4 shards hold the whole commit.
+    let extra = "    queue_config:\n      capacity: 500\n      max_samples_per_send: 10\n      max_shards: 4\n      batch_send_deadline: 20ms\n";
+    m.apply_config(&[remote(&fake.url, extra)], &Labels::empty())
+        .unwrap();
+    assert_eq!(queue_metrics(&m).shards, 1);
+    m.append(samples(20, 100, 0)); // 2000 samples, 2 s of work for one shard
+    wait_until("resharded to 4", || queue_metrics(&m).shards == 4).await;
+    assert_eq!(queue_metrics(&m).shards_desired, 4);
+    fake.wait_for("all 2000", |r| {
+        r.iter().map(|x| x.sample_count()).sum::<usize>() == 2000
+    })
+    .await;
+    let mut last: std::collections::HashMap<Vec<u8>, i64> = Default::default();
+    for req in fake.requests() {
+        for ts in &req.request.timeseries {
+            let key: Vec<u8> = ts.labels.iter().flat_map(|l| l.value.clone()).collect();
+            for s in &ts.samples {
+                let prev = last.insert(key.clone(), s.timestamp).unwrap_or(i64::MIN);
+                assert!(s.timestamp > prev, "out of order across a reshard");
+            }
+        }
+    }
+    assert_eq!(last.len(), 20);
+    m.shutdown(Duration::from_secs(1)).await;
+}

@@ -45,6 +45,8 @@ impl Recorded {
 #[derive(Default)]
 struct FakeState {
     script: VecDeque<u16>,
+    /// How long each request takes to answer (a slow remote).
+    delay: Duration,
     requests: Vec<Recorded>,
 }
 
@@ -61,6 +63,10 @@ async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, HeaderMap, String) {
+    let delay = state.lock().delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let request = match decode_write_request(&body) {
         Ok(r) => r,
         Err(e) => return (StatusCode::BAD_REQUEST, HeaderMap::new(), e.to_string()),
@@ -85,8 +91,14 @@ async fn record(
 
 impl FakeRemote {
     pub async fn start(script: &[u16]) -> FakeRemote {
+        FakeRemote::start_slow(script, Duration::ZERO).await
+    }
+
+    /// Like `start`, answering each request only after `delay`.
+    pub async fn start_slow(script: &[u16], delay: Duration) -> FakeRemote {
         let state = Arc::new(Mutex::new(FakeState {
             script: script.iter().copied().collect(),
+            delay,
             requests: Vec::new(),
         }));
         let app = Router::new()
