@@ -8,7 +8,7 @@
 mod at_rewrite;
 mod check;
 mod script;
-mod series;
+pub mod series;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,5 +1,7 @@
 //! The series notation of promqltest scripts: a label set (`name{l="v"}`) followed by
 //! value items (`1 2 _ stale 1+2x3 _x4 {{...}}`), and Prometheus durations (`1h30m`).
+//! [`parse_series`] and [`parse_values`] are public because `promtool test rules` files
+//! (the rules crate) use the same expanding notation for their `input_series`.
 
 use promlite_model::{Labels, STALE_NAN};
 
@@ -7,7 +9,7 @@ use crate::format::parse_go_float;
 
 /// One position of a series.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum SeqValue {
+pub enum SeqValue {
     /// No sample at this position (`_`).
     Omitted,
     /// A float sample (the staleness marker included).
@@ -305,8 +307,8 @@ fn value_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
     Ok(())
 }
 
-/// Expands the value items of a line.
-pub(crate) fn parse_values(s: &str) -> Result<Vec<SeqValue>, String> {
+/// Expands the value items of a line (`1+1x3 _ stale`): one [`SeqValue`] per step.
+pub fn parse_values(s: &str) -> Result<Vec<SeqValue>, String> {
     let mut out = Vec::new();
     let mut rest = s.trim();
     while !rest.is_empty() {
@@ -343,8 +345,9 @@ pub(crate) fn parse_values(s: &str) -> Result<Vec<SeqValue>, String> {
     Ok(out)
 }
 
-/// Parses a series line: labels and values.
-pub(crate) fn parse_series(line: &str) -> Result<(Labels, Vec<SeqValue>), String> {
+/// Parses a series line: its label set (`name{l="v"}`), then its expanded values.
+/// With no values after the labels it reads a bare series description.
+pub fn parse_series(line: &str) -> Result<(Labels, Vec<SeqValue>), String> {
     let mut c = Cursor { s: line, pos: 0 };
     let labels = label_set(&mut c)?;
     let values = parse_values(c.rest())?;
