@@ -22,6 +22,7 @@ mod error;
 mod handlers;
 pub mod json;
 mod lenient;
+mod metrics;
 mod params;
 mod promql_glue;
 mod response;
@@ -38,6 +39,7 @@ pub use engine::{
 pub use error::{ApiError, ErrorType};
 pub use handlers::series::unescape_label_name;
 pub use lenient::{LenientIo, LenientListener, RequestTargetFixer};
+pub use metrics::HttpMetrics;
 pub use params::{
     parse_duration_ns, parse_prometheus_duration_ns, parse_time, Form, MAX_TIME_MS, MIN_TIME_MS,
 };

@@ -152,7 +152,7 @@ fn query_unescape(s: &str) -> Result<String, String> {
 impl<S: Send + Sync> FromRequest<S> for Form {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Form, ApiError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Form, ApiError> {
         let query = req.uri().query().map(str::to_string);
         let is_form_method =
             matches!(*req.method(), Method::POST | Method::PUT) || req.method() == Method::PATCH;
@@ -166,14 +166,13 @@ impl<S: Send + Sync> FromRequest<S> for Form {
                     .eq_ignore_ascii_case("application/x-www-form-urlencoded")
             });
         let body = if is_form_method && is_urlencoded {
-            let bytes = axum::body::Bytes::from_request(req, state)
+            // Go reads at most 10 MiB of form body; axum's default extractor limit
+            // (2 MiB) would refuse big Grafana queries that Prometheus accepts.
+            let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BODY_BYTES)
                 .await
-                .map_err(|e| ApiError::bad_data(format!("error parsing form values: {e}")))?;
-            if bytes.len() > MAX_FORM_BODY_BYTES {
-                return Err(ApiError::bad_data(
-                    "error parsing form values: http: POST too large",
-                ));
-            }
+                .map_err(|_| {
+                    ApiError::bad_data("error parsing form values: http: POST too large")
+                })?;
             Some(bytes)
         } else {
             None

@@ -181,6 +181,10 @@ pub fn router(state: ApiState) -> Router {
         .route("/-/quit", quit)
         .route("/metrics", get(lifecycle::metrics))
         .route("/version", get(lifecycle::version))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::instrument,
+        ))
         .fallback(not_found)
         .layer(CompressionLayer::new().gzip(true))
         .with_state(state)

@@ -11,6 +11,7 @@ use promlite_storage::{Queryable, StorageAdmin};
 
 use crate::engine::QueryEngine;
 use crate::error::ApiError;
+use crate::metrics::HttpMetrics;
 use crate::sources::{
     AlertmanagersSource, BuildInfo, HealthSource, Lifecycle, MetadataSource, MetricsSource,
     RulesSource, RuntimeInfoSource, TargetsSource,
@@ -124,6 +125,7 @@ pub(crate) struct ApiInner {
     pub lookback_delta_ms: i64,
     pub cors_origin: Option<regex::Regex>,
     pub quit_requested: AtomicBool,
+    pub http_metrics: Arc<HttpMetrics>,
 }
 
 impl ApiState {
@@ -140,6 +142,11 @@ impl ApiState {
     /// The readiness handle (shared with whoever built the state).
     pub fn readiness(&self) -> &Readiness {
         &self.inner.readiness
+    }
+
+    /// The request counters and latency histograms `/metrics` shows.
+    pub fn http_metrics(&self) -> &Arc<HttpMetrics> {
+        &self.inner.http_metrics
     }
 
     pub(crate) fn engine(&self) -> Result<Arc<dyn QueryEngine>, ApiError> {
@@ -183,6 +190,7 @@ impl ApiStateBuilder {
                 lookback_delta_ms: 5 * 60 * 1000,
                 cors_origin: None,
                 quit_requested: AtomicBool::new(false),
+                http_metrics: Arc::new(HttpMetrics::new()),
             },
         }
     }

@@ -111,14 +111,16 @@ pub async fn quit(State(st): State<ApiState>) -> Response {
     text(StatusCode::OK, "Requesting termination... Goodbye!")
 }
 
-/// `GET /metrics`: the server's own metrics in the text format.
+/// `GET /metrics`: the server's own metrics in the text format, followed by the HTTP
+/// request metrics this crate keeps.
 pub async fn metrics(State(st): State<ApiState>) -> Response {
-    let body = st
+    let mut body = st
         .inner
         .metrics
         .as_ref()
         .map(|m| m.render())
         .unwrap_or_default();
+    body.push_str(&st.inner.http_metrics.render());
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -82,6 +82,12 @@ fn cases() -> Vec<Case> {
 async fn responses_match_golden_files() {
     let (app, _sources) = full_router();
     for (name, method, path, params) in cases() {
+        // /metrics includes request timings; a fresh server has none yet.
+        let app = if name == "metrics" {
+            full_router().0
+        } else {
+            app.clone()
+        };
         let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let answer = match method {
             "GET" => get(&app, path, &pairs).await,

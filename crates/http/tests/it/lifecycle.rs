@@ -174,3 +174,25 @@ async fn landing_page_and_version() {
     let v = get(&app, "/version", &[]).await.json();
     assert_eq!(v["version"], promlite_http::EMULATED_PROMETHEUS_VERSION);
 }
+
+#[tokio::test]
+async fn requests_are_counted_per_handler() {
+    let app = fixture_router();
+    get(&app, "/api/v1/query", &[("query", "up")]).await;
+    get(&app, "/api/v1/query", &[("query", "up{")]).await;
+    get(&app, "/api/v1/label/job/values", &[]).await;
+    get(&app, "/nothing/here", &[]).await;
+    let m = get(&app, "/metrics", &[]).await.body;
+    for line in [
+        "prometheus_http_requests_total{code=\"200\",handler=\"/api/v1/query\"} 1\n",
+        "prometheus_http_requests_total{code=\"400\",handler=\"/api/v1/query\"} 1\n",
+        "prometheus_http_requests_total{code=\"200\",handler=\"/api/v1/label/:name/values\"} 1\n",
+        "prometheus_http_request_duration_seconds_count{handler=\"/api/v1/query\"} 2\n",
+    ] {
+        assert!(m.contains(line), "missing {line:?} in\n{m}");
+    }
+    assert!(
+        !m.contains("/nothing"),
+        "unrouted paths are not instrumented"
+    );
+}

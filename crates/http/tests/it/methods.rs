@@ -140,3 +140,24 @@ async fn cors_and_options() {
         );
     }
 }
+
+#[tokio::test]
+async fn big_form_bodies_are_accepted_up_to_go_s_limit() {
+    let app = fixture_router();
+    // A 3 MiB query (a long `or` chain padded with a comment) is fine for Prometheus.
+    let query = format!("up # {}\n", "x".repeat(3 << 20));
+    let a = post(&app, "/api/v1/query", &[("query", &query)]).await;
+    assert_eq!(
+        a.status.as_u16(),
+        200,
+        "{}",
+        &a.body[..a.body.len().min(200)]
+    );
+    let huge = "y".repeat(11 << 20);
+    let a = post(&app, "/api/v1/query", &[("query", &huge)]).await;
+    assert_eq!(a.error_type(), (400, "bad_data".to_string()));
+    assert_eq!(
+        a.error_message(),
+        "error parsing form values: http: POST too large"
+    );
+}
