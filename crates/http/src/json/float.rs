@@ -339,11 +339,10 @@ mod tests {
 
     #[test]
     fn ties_round_half_to_even_like_go() {
-        // Checked against Prometheus 2.42: vector(1129038920315748.25) prints ".2".
-        assert_eq!(
-            format_sample_value(1129038920315748.25),
-            "1129038920315748.2"
-        );
+        // 1129038920315748.25 exactly (a tie between ...48.2 and ...48.3); Prometheus
+        // 2.42 prints vector(1129038920315748.25) as ".2".
+        let tie = f64::from_bits(4_832_374_956_222_434_705);
+        assert_eq!(format_sample_value(tie), "1129038920315748.2");
     }
 
     #[test]
