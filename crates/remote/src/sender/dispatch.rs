@@ -245,6 +245,8 @@ pub(crate) async fn run_dispatcher(
 ) {
     let mut shards = Shards::start(&shared, *desired.borrow_and_update());
     let mut cache = RelabelCache::default();
+    // The estimator is stopped before the last flush; then only the input matters.
+    let mut estimator_running = true;
     loop {
         tokio::select! {
             batch = input.recv() => {
@@ -256,9 +258,13 @@ pub(crate) async fn run_dispatcher(
                     todo = rest;
                 }
             }
-            changed = desired.changed() => {
+            changed = desired.changed(), if estimator_running => {
+                if changed.is_err() {
+                    estimator_running = false;
+                    continue;
+                }
                 let want = *desired.borrow_and_update();
-                if changed.is_ok() && want != shards.len() {
+                if want != shards.len() {
                     shards = reshard(&shared, shards, want).await;
                 }
             }

@@ -115,7 +115,8 @@ pub(crate) async fn send_with_backoff(
                 };
                 retried.fetch_add(count, Ordering::Relaxed);
                 counters.recoverable_errors.fetch_add(1, Ordering::Relaxed);
-                let wait = retry_after.unwrap_or(backoff);
+                // A `Retry-After: 0` must not turn into a tight loop.
+                let wait = retry_after.filter(|d| !d.is_zero()).unwrap_or(backoff);
                 tracing::warn!(remote_name = %shared.remote_name, url = %shared.config.url, count, err = %message, retry_in = ?wait, "failed to send batch, retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}

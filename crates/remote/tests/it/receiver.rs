@@ -205,3 +205,42 @@ fn bad_headers_are_415_and_bad_bodies_400() {
     let resp = r.handle(&v1_headers(), &raw_not_proto);
     assert_eq!(resp.status, StatusCode::BAD_REQUEST);
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_requests_never_panic(
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+        content_type in "[ -~]{0,60}",
+        encoding in proptest::option::of("[a-zA-Z]{0,10}"),
+    ) {
+        let (_, r) = receiver();
+        let mut h = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&content_type) {
+            h.insert("content-type", v);
+        }
+        if let Some(e) = encoding.and_then(|e| HeaderValue::from_str(&e).ok()) {
+            h.insert("content-encoding", e);
+        }
+        let resp = r.handle(&h, &body);
+        proptest::prop_assert!(resp.status.is_client_error() || resp.status == StatusCode::NO_CONTENT);
+    }
+
+    #[test]
+    fn random_series_are_stored_or_refused_whole(
+        names in proptest::collection::vec("[a-c]{1,2}", 1..5),
+        times in proptest::collection::vec(NOW - 5..NOW + 5, 1..8),
+    ) {
+        let (db, r) = receiver();
+        let ts: Vec<TimeSeries> = names
+            .iter()
+            .map(|n| series(&[("__name__", n)], &times.iter().map(|&t| (t, 1.0)).collect::<Vec<_>>()))
+            .collect();
+        let resp = r.handle(&v1_headers(), &body(ts));
+        if resp.status == StatusCode::NO_CONTENT {
+            proptest::prop_assert!(db.num_samples() > 0);
+        } else {
+            proptest::prop_assert_eq!(resp.status, StatusCode::BAD_REQUEST);
+            proptest::prop_assert_eq!(db.num_samples(), 0, "a refused request leaves nothing behind");
+        }
+    }
+}
