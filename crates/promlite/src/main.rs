@@ -3,10 +3,11 @@
 mod cli;
 mod commands;
 mod logging;
+mod server;
 
 use clap::Parser;
 
-use cli::{CheckCommand, Cli, Command, TestCommand};
+use cli::{CheckCommand, Cli, Command, ImportCommand, TestCommand, TsdbCommand};
 
 fn main() {
     let cli = Cli::parse();
@@ -33,10 +34,19 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             stock_engine,
             verbose,
         })) => Ok(commands::test_promql::run(&files, stock_engine, verbose)),
-        Some(other) => anyhow::bail!("{other:?}: not wired yet"),
-        None => {
-            logging::init(&cli.server.log_level, &cli.server.log_format)?;
-            anyhow::bail!("the server is not wired yet")
+        Some(Command::Tsdb(TsdbCommand::Import(ImportCommand::Openmetrics {
+            file,
+            storage_tsdb_path,
+            max_block_duration,
+            quiet,
+        }))) => {
+            let range = promlite_config::parse_duration(&max_block_duration)
+                .map_err(|e| anyhow::anyhow!("invalid --max-block-duration: {e}"))?;
+            let range_ms =
+                i64::try_from(range.as_millis()).unwrap_or(promlite_tsdb::DEFAULT_BLOCK_RANGE_MS);
+            commands::import::import_openmetrics(&file, &storage_tsdb_path, range_ms, quiet)
         }
+        Some(other) => anyhow::bail!("{other:?}: not wired yet"),
+        None => server::run(cli.server),
     }
 }

@@ -1,4 +1,5 @@
 //! The subcommands of the `promlite` binary.
 
 pub mod check;
+pub mod import;
 pub mod test_promql;

@@ -1,0 +1,116 @@
+//! Config reloads (SIGHUP, `POST /-/reload`): a new config is loaded and validated
+//! first; only a valid one is applied, so a bad file leaves the old config running.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use promlite_config::Config;
+use promlite_http::SharedValue;
+use promlite_model::{Labels, SharedClock};
+use promlite_remote::RemoteWriteManager;
+use promlite_rules::{Notifier, RuleManager};
+use promlite_scrape::ScrapeManager;
+
+use super::self_metrics::ReloadStatus;
+
+/// Everything a reload touches.
+pub struct Reloader {
+    pub config_file: Option<PathBuf>,
+    /// Used for the self-scrape config when there is no config file.
+    pub self_scrape_address: String,
+    pub scrape: Arc<ScrapeManager>,
+    pub rules: Arc<RuleManager>,
+    pub notifier: Arc<Notifier>,
+    pub remote: Arc<RemoteWriteManager>,
+    pub config_yaml: SharedValue<String>,
+    pub external_labels: SharedValue<Labels>,
+    pub status: Arc<ReloadStatus>,
+    pub clock: SharedClock,
+}
+
+impl Reloader {
+    /// Reads the config file (or builds the self-scrape config).
+    pub fn load(&self) -> Result<Config, String> {
+        let file = self.config_file.as_ref().map(|p| p.display().to_string());
+        Reloader::load_config(file.as_deref(), &self.self_scrape_address)
+    }
+
+    /// Reads `config_file`, or without one the config that scrapes promlite itself.
+    pub fn load_config(
+        config_file: Option<&str>,
+        self_scrape_address: &str,
+    ) -> Result<Config, String> {
+        match config_file {
+            Some(path) => Config::load_file(path)
+                .map_err(|e| format!("couldn't load configuration (--config.file={path:?}): {e}")),
+            None => Ok(Config::self_scrape(self_scrape_address)),
+        }
+    }
+
+    /// Applies a loaded config to every component, in Prometheus's order.
+    pub fn apply(&self, cfg: &Config) -> Result<(), String> {
+        let external = &cfg.global.external_labels;
+        let mut errors = Vec::new();
+        if let Err(e) = self.remote.apply_config(&cfg.remote_write, external) {
+            errors.push(format!("remote storage: {e}"));
+        }
+        if let Err(e) = self.scrape.apply_config(cfg) {
+            errors.push(format!("scrape manager: {e}"));
+        }
+        match cfg.rule_file_paths() {
+            Ok(paths) => {
+                if let Err(e) = self.rules.apply(&paths, &cfg.global) {
+                    errors.push(format!("rules manager: {e}"));
+                }
+            }
+            Err(e) => errors.push(format!("rule files: {e}")),
+        }
+        if let Err(e) = self.notifier.apply_config(&cfg.alerting, external) {
+            errors.push(format!("notifier: {e}"));
+        }
+        self.config_yaml.set(cfg.to_yaml());
+        self.external_labels.set(external.clone());
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    /// Loads and applies; on failure the old config keeps running.
+    pub fn reload(&self) -> Result<(), String> {
+        let result = self.load().and_then(|cfg| self.apply(&cfg));
+        match &result {
+            Ok(()) => {
+                self.status.last_success.store(1, Ordering::Relaxed);
+                self.status
+                    .last_success_time_s
+                    .store(self.clock.now_ms() / 1000, Ordering::Relaxed);
+                tracing::info!("Completed loading of configuration file");
+            }
+            Err(e) => {
+                self.status.last_success.store(0, Ordering::Relaxed);
+                self.status.failures_total.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(err = %e, "Error reloading config");
+            }
+        }
+        result
+    }
+}
+
+/// `/-/reload` and `/-/quit`.
+pub struct ServerLifecycle {
+    pub reloader: Arc<Reloader>,
+    pub shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl promlite_http::Lifecycle for ServerLifecycle {
+    fn reload(&self) -> Result<(), String> {
+        self.reloader.reload()
+    }
+
+    fn quit(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
