@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use promlite_http::{router, ApiState, LenientListener, PromqlEngine};
+use promlite_http::{router, ApiState, LenientListener};
 use promlite_model::{Labels, SystemClock};
 use promlite_promql::{Engine, EngineOptions};
 use promlite_storage::{Appendable, MemStorage};
@@ -91,10 +91,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     app.commit()?;
     eprintln!("loaded {n} samples into {} series", storage.num_series());
     let shared = Arc::new(storage);
-    let engine = PromqlEngine::new(Engine::new(EngineOptions::default()), shared.clone());
     let state = ApiState::builder(shared.clone())
         .admin(shared)
-        .engine(Arc::new(engine))
+        .promql_engine(Engine::new(EngineOptions::default()))
         .clock(Arc::new(SystemClock))
         .build();
     let listener = tokio::net::TcpListener::bind(addr.as_str()).await?;

@@ -17,6 +17,9 @@ use crate::sources::{
     RulesSource, RuntimeInfoSource, TargetsSource,
 };
 
+/// Prometheus's default `--query.max-concurrency`.
+pub const DEFAULT_MAX_CONCURRENT_QUERIES: usize = 20;
+
 /// A value shared between the server and whoever updates it (e.g. on config reload).
 #[derive(Debug, Default)]
 pub struct SharedValue<T>(Arc<RwLock<T>>);
@@ -126,6 +129,8 @@ pub(crate) struct ApiInner {
     pub cors_origin: Option<regex::Regex>,
     pub quit_requested: AtomicBool,
     pub http_metrics: Arc<HttpMetrics>,
+    /// Bounds concurrent query evaluations (`--query.max-concurrency`).
+    pub query_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl ApiState {
@@ -191,6 +196,7 @@ impl ApiStateBuilder {
                 cors_origin: None,
                 quit_requested: AtomicBool::new(false),
                 http_metrics: Arc::new(HttpMetrics::new()),
+                query_slots: Arc::new(tokio::sync::Semaphore::new(DEFAULT_MAX_CONCURRENT_QUERIES)),
             },
         }
     }
@@ -203,6 +209,20 @@ impl ApiStateBuilder {
 
     pub fn engine(mut self, engine: Arc<dyn QueryEngine>) -> Self {
         self.inner.engine = Some(engine);
+        self
+    }
+
+    /// Shorthand for [`engine`](Self::engine) with `promlite-promql`'s engine over the
+    /// builder's storage.
+    pub fn promql_engine(self, engine: promlite_promql::Engine) -> Self {
+        let adapter = crate::engine::PromqlEngine::new(engine, self.inner.queryable.clone());
+        self.engine(Arc::new(adapter))
+    }
+
+    /// At most this many queries evaluate at once; more wait for a slot
+    /// (`--query.max-concurrency`, 20 by default as in Prometheus).
+    pub fn max_concurrent_queries(mut self, n: usize) -> Self {
+        self.inner.query_slots = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
         self
     }
 

@@ -2,14 +2,11 @@
 //! checks in Prometheus's order and wording, evaluation on a blocking thread with a
 //! cancel token tied to the request, limits and the result envelope.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 
-use crate::engine::{
-    truncate_value, CancelOnDrop, CancelToken, QueryEngine, QueryParams, QueryResult,
-};
+use crate::engine::{truncate_value, CancelOnDrop, CancelToken, QueryParams, QueryResult};
 use crate::error::{ApiError, ErrorType};
 use crate::handlers::blocking;
 use crate::json::encode_query_data;
@@ -47,12 +44,24 @@ fn lookback_delta_param(form: &Form) -> Result<Option<i64>, ApiError> {
 /// Evaluates on the blocking pool. The cancel guard lives in this future: if the client
 /// disconnects, axum drops the future, the guard fires and the engine stops.
 async fn evaluate(
-    engine: Arc<dyn QueryEngine>,
+    st: &ApiState,
     params: QueryParams,
     range: bool,
 ) -> Result<QueryResult, ApiError> {
+    let engine = st.engine()?;
+    // Wait for a free evaluation slot; a client that leaves meanwhile drops this future
+    // and never takes one. The evaluation thread owns the slot, so it is freed when the
+    // evaluation really ends, not when the request goes away.
+    let slot = st
+        .inner
+        .query_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal("query slots closed"))?;
     let guard = CancelOnDrop::new(params.cancel.clone());
     let result = blocking(move || {
+        let _slot = slot;
         if range {
             engine.range_query(&params)
         } else {
@@ -88,7 +97,6 @@ pub async fn instant_query(State(st): State<ApiState>, form: Form) -> ApiResult 
     let time = time_param(&form, "time", st.now_ms())?;
     let timeout = timeout_param(&form)?;
     let lookback_delta_ms = lookback_delta_param(&form)?;
-    let engine = st.engine()?;
     let params = QueryParams {
         query: form.value("query").to_string(),
         start_ms: time,
@@ -98,7 +106,7 @@ pub async fn instant_query(State(st): State<ApiState>, form: Form) -> ApiResult 
         lookback_delta_ms,
         cancel: CancelToken::new(),
     };
-    let out = evaluate(engine, params, false).await?;
+    let out = evaluate(&st, params, false).await?;
     Ok(reply(out, limit))
 }
 
@@ -130,7 +138,6 @@ pub async fn range_query(State(st): State<ApiState>, form: Form) -> ApiResult {
     }
     let timeout = timeout_param(&form)?;
     let lookback_delta_ms = lookback_delta_param(&form)?;
-    let engine = st.engine()?;
     let params = QueryParams {
         query: form.value("query").to_string(),
         start_ms: start,
@@ -141,7 +148,7 @@ pub async fn range_query(State(st): State<ApiState>, form: Form) -> ApiResult {
         lookback_delta_ms,
         cancel: CancelToken::new(),
     };
-    let out = evaluate(engine, params, true).await?;
+    let out = evaluate(&st, params, true).await?;
     Ok(reply(out, limit))
 }
 

@@ -196,3 +196,39 @@ async fn requests_are_counted_per_handler() {
         "unrouted paths are not instrumented"
     );
 }
+
+#[tokio::test]
+async fn queries_wait_for_a_free_slot() {
+    let app = router(fixture_builder().max_concurrent_queries(1).build());
+    let slow_app = app.clone();
+    let slow = tokio::spawn(async move {
+        let req = Request::get(format!("/api/v1/query?query={SLOW_QUERY}"))
+            .body(Body::empty())
+            .unwrap();
+        tower::ServiceExt::oneshot(slow_app, req).await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The only slot is busy: a second query waits.
+    let waiting = tokio::time::timeout(
+        Duration::from_millis(200),
+        get(&app, "/api/v1/query", &[("query", "up")]),
+    )
+    .await;
+    assert!(
+        waiting.is_err(),
+        "the second query should wait for the slot"
+    );
+    // Metadata endpoints do not need a query slot.
+    assert_eq!(get(&app, "/api/v1/labels", &[]).await.status.as_u16(), 200);
+    // Dropping the slow request cancels it and frees the slot.
+    slow.abort();
+    let a = tokio::time::timeout(
+        Duration::from_secs(5),
+        get(&app, "/api/v1/query", &[("query", "up")]),
+    )
+    .await;
+    assert_eq!(
+        a.expect("answered once the slot is free").status.as_u16(),
+        200
+    );
+}
