@@ -6,6 +6,7 @@
 //!   across reloads, restores `for` state, answers the rules and alerts APIs.
 //! - [`Notifier`]: relabels, queues and posts alerts to Alertmanager (API v2).
 //! - [`check_rules_files`]: `promtool check rules`.
+//! - [`run_rule_tests`]: `promtool test rules`.
 
 mod alert;
 mod alerting;
@@ -18,6 +19,7 @@ pub mod notifier;
 mod query;
 mod recording;
 pub mod template;
+mod unittest;
 
 pub use alert::{Alert, AlertState};
 pub use alerting::{AlertingRule, ALERTS_FOR_STATE_METRIC, ALERTS_METRIC, RESOLVED_RETENTION_MS};
@@ -31,3 +33,6 @@ pub use notifier::{
 };
 pub use query::{EngineQuerier, RuleQuerier, RuleSample};
 pub use recording::RecordingRule;
+pub use unittest::{
+    run_rule_tests, run_rule_tests_with, RuleTestFileResult, RuleTestOptions, RuleTestReport,
+};

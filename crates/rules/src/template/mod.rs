@@ -36,6 +36,7 @@ pub use funcs::{FuncEnv, TemplateQuerier};
 pub use gofmt::{format_float, sprintf};
 pub use value::{AlertTemplateData, QuerySample, Value};
 
+pub(crate) use gotime::duration_string;
 pub(crate) use prom_funcs::query_escape;
 
 /// `strfmt.DateTime` JSON text of a time in ms: RFC 3339 with milliseconds, UTC; `None`

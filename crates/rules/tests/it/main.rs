@@ -1,5 +1,8 @@
 //! Integration tests of the rules crate: evaluation over in-memory storage and the real
-//! PromQL engine, and the notifier against a fake Alertmanager.
+//! PromQL engine, `for` state restored across restarts, `promtool test rules` files, and
+//! the notifier against a fake Alertmanager.
 
 mod alerting;
 mod notifier;
+mod promtool_tests;
+mod restore;
