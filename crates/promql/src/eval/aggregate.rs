@@ -168,7 +168,6 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             _ => {}
         }
         let params = param_values(self, a.param.as_ref())?;
-        let input = self.eval_vector(&a.expr)?;
         if a.op == AggregateOp::Quantile {
             if params.iter().any(|q| q.is_nan()) {
                 self.annotate(annotations::invalid_quantile(f64::NAN));
@@ -185,8 +184,8 @@ impl<'c, 'q> Evaluator<'c, 'q> {
         let n = self.num_steps();
         let mut index: HashKeyMap<usize> = new_hash_map(64);
         let mut groups: Vec<(Labels, Option<Acc>)> = Vec::new();
-        for s in &input {
-            self.check_abort()?;
+        // Input series are folded into their groups as they are produced.
+        self.stream_vector(&a.expr, &mut |s| {
             let key = group_key(&s.labels, &a.grouping, a.without);
             let g = *index.entry(key).or_insert_with(|| {
                 groups.push((group_labels(&s.labels, &a.grouping, a.without), None));
@@ -196,7 +195,8 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             for p in &s.points {
                 acc.add(a.op, self.step_index(p.t), p.v, s.drop_name);
             }
-        }
+            Ok(())
+        })?;
         let mut out = Vec::with_capacity(groups.len());
         for (labels, acc) in groups {
             let Some(mut acc) = acc else { continue };

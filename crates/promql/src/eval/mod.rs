@@ -251,6 +251,25 @@ impl<'c, 'q> Evaluator<'c, 'q> {
         }
     }
 
+    /// Hands the series of an instant-vector node to `sink` one at a time. Selectors and
+    /// range functions produce them without materializing the whole vector; other nodes
+    /// are evaluated first.
+    pub(crate) fn stream_vector(
+        &self,
+        node: &Node,
+        sink: &mut dyn FnMut(StepSeries) -> Result<()>,
+    ) -> Result<()> {
+        self.check_abort()?;
+        match node {
+            Node::VectorSelector(sel) if !sel.smoothed => self.stream_vector_selector(sel, sink),
+            Node::Call(c) => match crate::functions::streamable_range_arg(c) {
+                Some(idx) => crate::functions::stream_range_call(self, c, idx, sink),
+                None => self.eval_vector(node)?.into_iter().try_for_each(sink),
+            },
+            _ => self.eval_vector(node)?.into_iter().try_for_each(sink),
+        }
+    }
+
     /// Evaluates a node that must be an instant vector.
     pub(crate) fn eval_vector(&self, node: &Node) -> Result<Vec<StepSeries>> {
         match self.eval(node)? {

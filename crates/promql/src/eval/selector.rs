@@ -99,18 +99,31 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             return self.eval_smoothed_selector(sel);
         }
         let mut out = Vec::new();
-        self.for_each_selected(sel, |labels, samples| {
-            let mut points = Vec::new();
-            self.instant_samples(samples, sel.offset, sel.at, |t, s| {
-                points.push(Sample::new(t, s.v));
-            });
-            if !points.is_empty() {
-                self.add_samples(points.len())?;
-                out.push(StepSeries::new(labels.clone(), points));
-            }
+        self.stream_vector_selector(sel, &mut |s| {
+            out.push(s);
             Ok(())
         })?;
         Ok(Val::Vector(out))
+    }
+
+    /// Hands each selected series' per-step values to `sink`, one series at a time.
+    pub(crate) fn stream_vector_selector(
+        &self,
+        sel: &SelectorNode,
+        sink: &mut dyn FnMut(StepSeries) -> Result<()>,
+    ) -> Result<()> {
+        let steps = self.num_steps();
+        self.for_each_selected(sel, |labels, samples| {
+            let mut points = Vec::with_capacity(steps.min(samples.len()));
+            self.instant_samples(samples, sel.offset, sel.at, |t, s| {
+                points.push(Sample::new(t, s.v));
+            });
+            if points.is_empty() {
+                return Ok(());
+            }
+            self.add_samples(points.len())?;
+            sink(StepSeries::new(labels.clone(), points))
+        })
     }
 
     /// A `smoothed` instant selector: per step, the value at the reference time

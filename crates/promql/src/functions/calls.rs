@@ -3,12 +3,9 @@
 
 use promlite_model::{Labels, Sample};
 
-use super::extended::{anchored_samples, check_allowed, extended_rate};
-use super::range::{is_change, is_decrease, pair_prefix_counts, window_value, Window};
 use super::{instant, labels, Func};
 use crate::annotations;
-use crate::error::{PromqlError, Result};
-use crate::eval::series::{drop_metadata_labels, has_duplicate_labelsets, DUPLICATE_LABELSET};
+use crate::error::Result;
 use crate::eval::{Evaluator, RangeArg};
 use crate::plan::{CallNode, Node};
 use crate::value::{StepSeries, Val};
@@ -16,7 +13,7 @@ use crate::value::{StepSeries, Val};
 /// Evaluates a function call over the evaluator's grid.
 pub(crate) fn eval_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Result<Val> {
     if let Some(idx) = c.args.iter().position(|a| RangeArg::from_node(a).is_some()) {
-        return eval_range_call(ev, c, idx);
+        return super::range_call::eval_range_call(ev, c, idx);
     }
     match c.func {
         Func::LabelReplace => return labels::label_replace(ev, c),
@@ -62,161 +59,18 @@ pub(crate) fn absent_labels(arg: &Node) -> Labels {
     b.build()
 }
 
-fn is_counter_name(name: &str) -> bool {
+pub(crate) fn is_counter_name(name: &str) -> bool {
     ["_total", "_sum", "_count", "_bucket"]
         .iter()
         .any(|s| name.ends_with(s))
 }
 
-/// A function with a range-vector argument at `idx`: windows slide over each series.
-fn eval_range_call(ev: &Evaluator<'_, '_>, c: &CallNode, idx: usize) -> Result<Val> {
-    let arg = RangeArg::from_node(&c.args[idx])
-        .ok_or_else(|| PromqlError::Internal("range argument vanished".into()))?;
-    let scalar_args: Vec<Vec<f64>> = c
-        .args
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| *j != idx)
-        .map(|(_, a)| ev.eval_scalar(a))
-        .collect::<Result<_>>()?;
-    let n = ev.num_steps();
-    let func = c.func;
-    let keeps_name = matches!(func, Func::LastOverTime | Func::FirstOverTime);
-    let delayed = ev.delayed();
-    let range = arg.range();
-    let at = arg.at();
-    let offset = ev.effective_offset(arg.offset(), at);
-    let (anchored, smoothed) = match arg {
-        RangeArg::Selector(m) => (m.sel.anchored, m.sel.smoothed),
-        RangeArg::Subquery(_) => (false, false),
-    };
-    let extended = anchored || smoothed;
-    if extended {
-        check_allowed(func, anchored)?;
-    }
-    // Extended windows see one lookback further back, and forward when smoothed.
-    let (before, after) = match (extended, smoothed) {
-        (false, _) => (0, 0),
-        (true, false) => (ev.ctx.lookback, 0),
-        (true, true) => (ev.ctx.lookback, ev.ctx.lookback),
-    };
-    // With `@` the window is the one of the first step, whatever the step.
-    let fixed_end = at.map(|_| ev.start - offset);
-    let mut step_args = vec![0.0; scalar_args.len()];
-    let mut out: Vec<StepSeries> = Vec::new();
-    let mut invalid_quantile = None;
-    // Counting resets/changes once per series makes each window O(1) for these functions.
-    let pair_pred: Option<fn(promlite_model::Sample, promlite_model::Sample) -> bool> = match func {
-        _ if extended => None,
-        Func::Rate | Func::Increase | Func::Resets => Some(is_decrease),
-        Func::Changes => Some(is_change),
-        _ => None,
-    };
-    let mut prefix: Vec<u32> = Vec::new();
-
-    ev.for_each_range_series(arg, |labels, input_drops_name, samples| {
-        if let Some(pred) = pair_pred {
-            pair_prefix_counts(samples, pred, &mut prefix);
-        }
-        let mut points = Vec::with_capacity(n.min(samples.len().max(1)));
-        let (mut lo, mut hi) = (0usize, 0usize);
-        if let Some(maxt) = fixed_end {
-            lo = samples.partition_point(|s| s.t <= maxt - range - before);
-            hi = samples.partition_point(|s| s.t <= maxt + after);
-        }
-        let mut widest = 0;
-        for i in 0..n {
-            let t = ev.step_time(i);
-            if fixed_end.is_none() {
-                let maxt = t - offset + after;
-                let mint = t - offset - range - before;
-                while lo < samples.len() && samples[lo].t <= mint {
-                    lo += 1;
-                }
-                hi = hi.max(lo);
-                while hi < samples.len() && samples[hi].t <= maxt {
-                    hi += 1;
-                }
-            }
-            if lo >= hi {
-                continue;
-            }
-            widest = widest.max(hi - lo);
-            for (v, a) in step_args.iter_mut().zip(&scalar_args) {
-                *v = a.get(i).copied().unwrap_or(f64::NAN);
-            }
-            if func == Func::QuantileOverTime {
-                let q = step_args.first().copied().unwrap_or(f64::NAN);
-                if q.is_nan() || !(0.0..=1.0).contains(&q) {
-                    invalid_quantile = Some(q);
-                }
-            }
-            let pairs = pair_pred.map(|_| (prefix[hi - 1] - prefix[lo]) as usize);
-            let win = Window {
-                t,
-                range_start: t - range - offset,
-                range_end: t - offset,
-                range,
-                decreases: if func == Func::Changes { None } else { pairs },
-                changes: if func == Func::Changes { pairs } else { None },
-            };
-            let w = &samples[lo..hi];
-            let value = match func {
-                _ if !extended => window_value(func, w, &win, &step_args)?,
-                Func::Rate => extended_rate(w, &win, smoothed, true, true),
-                Func::Increase => extended_rate(w, &win, smoothed, true, false),
-                Func::Delta => extended_rate(w, &win, smoothed, false, false),
-                _ => match anchored_samples(w, win.range_start) {
-                    Some(a) => window_value(func, a, &win, &step_args)?,
-                    None => None,
-                },
-            };
-            if let Some(v) = value {
-                points.push(Sample::new(t, v));
-            }
-        }
-        // The widest window was held in memory at once.
-        ev.add_samples(widest)?;
-        ev.release_samples(widest);
-        if points.is_empty() {
-            return Ok(());
-        }
-        if matches!(func, Func::Rate | Func::Increase) {
-            if let Some(name) = labels.metric_name() {
-                if !is_counter_name(name) {
-                    ev.annotate(annotations::possible_non_counter(name));
-                }
-            }
-        }
-        ev.add_samples(points.len())?;
-        let drop = !keeps_name || input_drops_name;
-        let labels = if drop && !delayed {
-            drop_metadata_labels(labels)
-        } else {
-            labels.clone()
-        };
-        out.push(StepSeries {
-            labels,
-            drop_name: drop,
-            points,
-        });
-        Ok(())
-    })?;
-
-    if let Some(q) = invalid_quantile {
-        ev.annotate(annotations::invalid_quantile(q));
-    }
-    if func == Func::AbsentOverTime {
-        return Ok(Val::Vector(absent_over_time(ev, &out, &c.args[idx])));
-    }
-    if !delayed && has_duplicate_labelsets(&out) {
-        return Err(PromqlError::exec(DUPLICATE_LABELSET));
-    }
-    Ok(Val::Vector(out))
-}
-
 /// One series of 1s at the steps where no input series had samples in its window.
-fn absent_over_time(ev: &Evaluator<'_, '_>, present: &[StepSeries], arg: &Node) -> Vec<StepSeries> {
+pub(crate) fn absent_over_time(
+    ev: &Evaluator<'_, '_>,
+    present: &[StepSeries],
+    arg: &Node,
+) -> Vec<StepSeries> {
     let n = ev.num_steps();
     let mut found = vec![false; n];
     for s in present {

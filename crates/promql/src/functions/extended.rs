@@ -200,8 +200,6 @@ mod tests {
             range_start: -10_000,
             range_end: 50_000,
             range: 60_000,
-            decreases: None,
-            changes: None,
         };
         assert_eq!(extended_rate(&w, &win, false, true, false), Some(3.0));
     }

@@ -11,11 +11,13 @@ pub(crate) mod histogram;
 mod instant;
 mod labels;
 pub(crate) mod range;
+mod range_call;
 
 pub(crate) use calls::eval_call;
 pub(crate) use extended::{extend_floats, smoothed_value};
 pub(crate) use instant::{go_max, go_min};
 pub(crate) use labels::is_valid_label_name;
+pub(crate) use range_call::{stream_range_call, streamable_range_arg};
 
 macro_rules! funcs {
     ($( $variant:ident = $name:literal ),* $(,)?) => {

@@ -18,11 +18,6 @@ pub(crate) struct Window {
     pub range_end: i64,
     /// The selector's range (ms).
     pub range: i64,
-    /// How many adjacent pairs in the window decrease (counter resets) or differ, when the
-    /// caller counted them (from prefix counts): lets `rate` skip its reset scan and
-    /// `resets`/`changes` answer without one.
-    pub decreases: Option<usize>,
-    pub changes: Option<usize>,
 }
 
 /// The value of `func` over the (non-empty, staleness-free) samples `w`, or `None` when
@@ -38,9 +33,9 @@ pub(crate) fn window_value(
         _ => return Ok(None),
     };
     Ok(match func {
-        Func::Rate => extrapolated_rate(w, win, true, true),
-        Func::Increase => extrapolated_rate(w, win, true, false),
-        Func::Delta => extrapolated_rate(w, win, false, false),
+        Func::Rate => extrapolated_rate(w, win, true, true, usize::MAX),
+        Func::Increase => extrapolated_rate(w, win, true, false, usize::MAX),
+        Func::Delta => extrapolated_rate(w, win, false, false, 0),
         Func::Irate => instant_value(w, true),
         Func::Idelta => instant_value(w, false),
         Func::Deriv => {
@@ -104,16 +99,8 @@ pub(crate) fn window_value(
         }
         Func::StddevOverTime => Some(variance(w).sqrt()),
         Func::StdvarOverTime => Some(variance(w)),
-        Func::Resets => Some(
-            win.decreases
-                .unwrap_or_else(|| w.windows(2).filter(|p| is_decrease(p[0], p[1])).count())
-                as f64,
-        ),
-        Func::Changes => Some(
-            win.changes
-                .unwrap_or_else(|| w.windows(2).filter(|p| is_change(p[0], p[1])).count())
-                as f64,
-        ),
+        Func::Resets => Some(w.windows(2).filter(|p| is_decrease(p[0], p[1])).count() as f64),
+        Func::Changes => Some(w.windows(2).filter(|p| is_change(p[0], p[1])).count() as f64),
         Func::DoubleExponentialSmoothing => double_exponential_smoothing(w, args)?,
         other => {
             return Err(PromqlError::Internal(format!(
@@ -156,15 +143,23 @@ pub(crate) fn pair_prefix_counts(
 }
 
 /// `rate`, `increase` and `delta`: the change over the window extrapolated towards the
-/// range boundaries (Prometheus's `extrapolatedRate`).
-fn extrapolated_rate(w: &[Sample], win: &Window, is_counter: bool, is_rate: bool) -> Option<f64> {
+/// range boundaries (Prometheus's `extrapolatedRate`). `decreases` is the number of counter
+/// resets in the window when known (0 skips the scan for them).
+#[inline]
+pub(crate) fn extrapolated_rate(
+    w: &[Sample],
+    win: &Window,
+    is_counter: bool,
+    is_rate: bool,
+    decreases: usize,
+) -> Option<f64> {
     if w.len() < 2 {
         return None;
     }
     let first = w[0];
     let last = w[w.len() - 1];
     let mut result = last.v - first.v;
-    if is_counter && win.decreases != Some(0) {
+    if is_counter && decreases != 0 {
         for p in w.windows(2) {
             if p[1].v < p[0].v {
                 result += p[0].v;
@@ -388,8 +383,6 @@ mod tests {
             range_start: 0,
             range_end: 100_000,
             range: 100_000,
-            decreases: None,
-            changes: None,
         };
         let r = window_value(Func::Rate, &w[1..], &win, &[])
             .unwrap()
@@ -409,8 +402,6 @@ mod tests {
             range_start: 0,
             range_end: 30_000,
             range: 30_000,
-            decreases: None,
-            changes: None,
         };
         assert_eq!(
             window_value(Func::Resets, &w, &win, &[]).unwrap(),
