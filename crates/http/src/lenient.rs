@@ -428,3 +428,23 @@ GET /?b=%222%22 HTTP/1.1\r\n\r\n";
         assert_eq!(fix_in_pieces(h2, 3), h2.to_vec());
     }
 }
+
+#[cfg(test)]
+mod never_panic {
+    use super::*;
+
+    proptest::proptest! {
+        /// Any byte stream, cut anywhere, passes through without panics, and bytes
+        /// outside request targets are never changed (output only grows by escapes).
+        #[test]
+        fn arbitrary_streams(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512), cut in 1usize..64) {
+            let mut f = RequestTargetFixer::new();
+            let mut out = Vec::new();
+            for chunk in bytes.chunks(cut) {
+                f.feed(chunk, &mut out);
+            }
+            proptest::prop_assert!(out.len() >= bytes.len());
+            proptest::prop_assert_eq!((out.len() - bytes.len()) % 2, 0);
+        }
+    }
+}

@@ -432,3 +432,45 @@ mod tests {
         assert_eq!(parse_go_float("infx"), None);
     }
 }
+
+#[cfg(test)]
+mod never_panic {
+    use super::*;
+    use crate::timefmt::parse_rfc3339_ms;
+
+    proptest::proptest! {
+        /// Untrusted parameter text never panics any parser.
+        #[test]
+        fn parameter_parsers_never_panic(s in "\\PC{0,40}", bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let _ = parse_time(&s);
+            let _ = parse_duration_ns(&s);
+            let _ = parse_limit(&s);
+            let _ = parse_rfc3339_ms(&s);
+            let _ = crate::handlers::series::unescape_label_name(&s);
+            let _ = crate::handlers::series::unescape_label_name(&format!("U__{s}"));
+            let text = String::from_utf8_lossy(&bytes);
+            let f = Form::from_parts(Some(&text), Some(&bytes));
+            let _ = f.values("match[]");
+        }
+
+        /// RFC 3339 text built from random fields parses exactly when the fields are valid.
+        #[test]
+        fn rfc3339_fields(y in 1970i64..2100, mo in 0u32..14, d in 0u32..33, h in 0u32..25, mi in 0u32..61, sec in 0u32..61, ms in 0u32..1000) {
+            let s = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.{ms:03}Z");
+            let valid = (1..=12).contains(&mo) && d >= 1 && d <= crate::timefmt::days_in_month_pub(y, mo) && h < 24 && mi < 60 && sec < 60;
+            let parsed = parse_rfc3339_ms(&s);
+            proptest::prop_assert_eq!(parsed.is_some(), valid, "{}", s);
+            if let Some(t) = parsed {
+                // Formatting trims trailing fractional zeros (and the point with them).
+                let frac = format!("{ms:03}");
+                let frac = frac.trim_end_matches('0');
+                let want = if frac.is_empty() {
+                    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}Z")
+                } else {
+                    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.{frac}Z")
+                };
+                proptest::prop_assert_eq!(crate::timefmt::format_rfc3339_ms(t), want);
+            }
+        }
+    }
+}

@@ -32,6 +32,12 @@ fn is_leap(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
+/// Days in a month of the proptest-friendly public API.
+#[cfg(test)]
+pub(crate) fn days_in_month_pub(year: i64, month: u32) -> u32 {
+    days_in_month(year, month)
+}
+
 fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
