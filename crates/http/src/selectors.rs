@@ -29,6 +29,12 @@ pub fn parse_match_params(values: &[&str]) -> Result<Vec<Vec<Matcher>>, String> 
     Ok(sets)
 }
 
+/// One selector parameter (`match_target`, `match[]` of deletions) with Prometheus's
+/// `invalid parameter "<name>": ...` error.
+pub fn selector_param(name: &str, s: &str) -> Result<Vec<Matcher>, ApiError> {
+    parse_metric_selector(s).map_err(|e| ApiError::invalid_param(name, e))
+}
+
 /// [`parse_match_params`] with a bad_data error.
 pub fn match_params_or_bad_data(values: &[&str]) -> Result<Vec<Vec<Matcher>>, ApiError> {
     parse_match_params(values).map_err(ApiError::bad_data)

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::handlers::blocking;
 use crate::params::{time_param, Form, MAX_TIME_MS, MIN_TIME_MS};
 use crate::response::{ApiReply, ApiResult};
-use crate::selectors::parse_metric_selector;
+use crate::selectors::selector_param;
 use crate::state::ApiState;
 
 fn admin_handle(st: &ApiState) -> Result<Arc<dyn StorageAdmin>, ApiError> {
@@ -36,7 +36,7 @@ pub async fn delete_series(State(st): State<ApiState>, form: Form) -> ApiResult 
     let end = time_param(&form, "end", MAX_TIME_MS)?;
     let mut sets = Vec::with_capacity(matches.len());
     for m in matches {
-        sets.push(parse_metric_selector(m).map_err(|e| ApiError::invalid_param("match[]", e))?);
+        sets.push(selector_param("match[]", m)?);
     }
     blocking(move || {
         for set in &sets {

@@ -14,7 +14,6 @@ use crate::params::{
     parse_duration_ns, parse_limit, parse_time, time_param, Form, MAX_TIME_MS, MIN_TIME_MS,
 };
 use crate::response::{ApiReply, ApiResult};
-use crate::selectors::parse_metric_selector;
 use crate::state::ApiState;
 
 /// Prometheus refuses range queries with more points per series than this.
@@ -169,14 +168,6 @@ pub async fn query_exemplars(State(_st): State<ApiState>, form: Form) -> ApiResu
         Ok(_) => Ok(ApiReply::raw(b"[]".to_vec())),
         Err(e) => Err(ApiError::bad_data(e)),
     }
-}
-
-/// Parses a selector for handlers outside this module (`match_target`).
-pub(crate) fn selector_or_invalid(
-    name: &str,
-    s: &str,
-) -> Result<Vec<promlite_model::Matcher>, ApiError> {
-    parse_metric_selector(s).map_err(|e| ApiError::invalid_param(name, e))
 }
 
 /// `GET|POST /api/v1/format_query`: the query printed in canonical form.

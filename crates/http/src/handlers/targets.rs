@@ -9,10 +9,10 @@ use promlite_model::{matches_all, Metadata};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::handlers::query::selector_or_invalid;
 use crate::json::SerLabels;
 use crate::params::{go_atoi, Form};
 use crate::response::{ApiReply, ApiResult};
+use crate::selectors::selector_param;
 use crate::sources::{ActiveTarget, DroppedTarget};
 use crate::state::ApiState;
 use crate::timefmt::format_optional_time;
@@ -181,7 +181,7 @@ pub async fn targets_metadata(State(st): State<ApiState>, form: Form) -> ApiResu
     let matchers = if match_target.is_empty() {
         None
     } else {
-        Some(selector_or_invalid("match_target", match_target)?)
+        Some(selector_param("match_target", match_target)?)
     };
     let metric = form.value("metric");
     let all = st

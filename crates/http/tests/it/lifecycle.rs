@@ -232,3 +232,47 @@ async fn queries_wait_for_a_free_slot() {
         200
     );
 }
+
+#[tokio::test]
+async fn federation_skips_stale_and_old_series() {
+    use promlite_model::ManualClock;
+    // Just after queue_depth's staleness marker (step 700) and before batch_tasks'
+    // series ended more than 5 minutes ago (step 239).
+    let now = T0 + 700 * STEP_MS + 123 + 1_000;
+    let app = router(fixture_builder().clock(ManualClock::new(now)).build());
+    let a = get(&app, "/federate", &[("match[]", "{job=~\".+\"}")]).await;
+    assert_eq!(a.status.as_u16(), 200);
+    assert!(
+        !a.body.contains("queue_depth"),
+        "stale series exported:\n{}",
+        a.body
+    );
+    assert!(
+        !a.body.contains("batch_tasks_processed_total"),
+        "old series exported:\n{}",
+        a.body
+    );
+    assert!(a.body.contains("# TYPE up untyped\n"), "{}", a.body);
+    assert!(
+        a.body
+            .contains("\nup{instance=\"db-0:9187\",job=\"db\"} 1 "),
+        "{}",
+        a.body
+    );
+    // Series without an instance label get an empty one, as in Prometheus.
+    assert!(
+        a.body.contains("error_ratio{job=\"api\",instance=\"\"} "),
+        "{}",
+        a.body
+    );
+    // Without match[] nothing is selected; a bad selector is a plain-text 400.
+    assert_eq!(get(&app, "/federate", &[]).await.body, "");
+    let bad = get(&app, "/federate", &[("match[]", "up{")]).await;
+    assert_eq!(bad.status.as_u16(), 400);
+    assert!(
+        bad.body
+            .ends_with("parse error: unexpected end of input inside braces\n"),
+        "{}",
+        bad.body
+    );
+}
