@@ -30,6 +30,7 @@ pub use group::{EvalContext, Group, Rule, RuleHealth, RuleStatus};
 pub use manager::{expand_rule_file_patterns, RuleManager, RuleManagerDeps, RuleManagerOptions};
 pub use notifier::{
     AlertSender, AlertmanagerCounters, Notifier, NotifierAlert, NotifierMetrics, NotifierOptions,
+    META_FILEPATH_LABEL,
 };
 pub use query::{EngineQuerier, RuleQuerier, RuleSample};
 pub use recording::RecordingRule;

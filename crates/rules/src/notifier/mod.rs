@@ -1,14 +1,18 @@
 //! The Alertmanager notifier: alerts from rule evaluation are relabeled
 //! (`alert_relabel_configs`, external labels), queued in a bounded queue that drops the
 //! oldest first, and posted in batches to every configured Alertmanager
-//! (`POST <scheme>://<host><path_prefix>/api/v2/alerts`) with Prometheus's JSON. Counters
-//! carry Prometheus's metric names.
+//! (`POST <scheme>://<host><path_prefix>/api/v2/alerts`) with Prometheus's JSON.
+//! Alertmanagers come from `static_configs` and `file_sd_configs` (files re-read every
+//! `refresh_interval`). On stop, queued alerts are still sent, within a deadline.
+//! Counters carry Prometheus's metric names.
 
+mod file_sd;
 mod send;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use promlite_config::{AlertingConfig, RelabelConfig};
@@ -16,8 +20,9 @@ use promlite_model::{Labels, LabelsBuilder};
 
 use crate::error::RulesError;
 
+pub use file_sd::META_FILEPATH_LABEL;
 pub use send::alerts_to_json;
-use send::AlertmanagerClient;
+use send::{AlertmanagerClient, AlertmanagerSet};
 
 /// Default `--alertmanager.notification-queue-capacity`.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 10_000;
@@ -66,8 +71,14 @@ pub struct AlertmanagerCounters {
 /// Notifier settings that come from flags rather than `prometheus.yml`.
 #[derive(Clone, Debug)]
 pub struct NotifierOptions {
+    /// `--alertmanager.notification-queue-capacity`.
     pub queue_capacity: usize,
     pub max_batch_size: usize,
+    /// `--alertmanager.drain-notification-queue-on-shutdown` (default true): on stop,
+    /// send what is queued instead of dropping it.
+    pub drain_on_shutdown: bool,
+    /// The longest the drain on stop may take; what is left then is dropped.
+    pub drain_timeout: Duration,
 }
 
 impl Default for NotifierOptions {
@@ -75,13 +86,19 @@ impl Default for NotifierOptions {
         NotifierOptions {
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             max_batch_size: MAX_BATCH_SIZE,
+            drain_on_shutdown: true,
+            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
         }
     }
 }
 
+/// Default [`NotifierOptions::drain_timeout`].
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
 struct Config {
     external_labels: Labels,
     relabel: Vec<RelabelConfig>,
+    sets: Vec<Arc<AlertmanagerSet>>,
     alertmanagers: Vec<Arc<AlertmanagerClient>>,
 }
 
@@ -92,6 +109,11 @@ struct Inner {
     metrics: Mutex<NotifierMetrics>,
     wake: tokio::sync::Notify,
     stopped: AtomicBool,
+    /// Whether [`Notifier::run`] is running (it then does the drain on stop).
+    running: AtomicBool,
+    /// Set once the queue was drained (or dropped) after stop.
+    finished: AtomicBool,
+    finished_notify: tokio::sync::Notify,
 }
 
 /// Sends alerts to Alertmanagers. Cheap to clone; clones share one queue.
@@ -118,35 +140,61 @@ impl Notifier {
                 config: Mutex::new(Config {
                     external_labels: Labels::empty(),
                     relabel: Vec::new(),
+                    sets: Vec::new(),
                     alertmanagers: Vec::new(),
                 }),
                 queue: Mutex::new(VecDeque::new()),
                 metrics: Mutex::new(metrics),
                 wake: tokio::sync::Notify::new(),
                 stopped: AtomicBool::new(false),
+                running: AtomicBool::new(false),
+                finished: AtomicBool::new(false),
+                finished_notify: tokio::sync::Notify::new(),
             }),
         }
     }
 
     /// Applies `alerting:` and the global external labels. Alertmanagers come from
-    /// `static_configs` (after their `relabel_configs`).
+    /// `static_configs` and `file_sd_configs` (after their `relabel_configs`); target
+    /// files are read now and again every `refresh_interval` while [`Notifier::run`]
+    /// runs.
     pub fn apply_config(
         &self,
         alerting: &AlertingConfig,
         external_labels: &Labels,
     ) -> Result<(), RulesError> {
-        let mut clients = Vec::new();
+        let mut sets = Vec::new();
         for am in &alerting.alertmanagers {
-            for client in AlertmanagerClient::from_config(am)? {
-                clients.push(Arc::new(client));
-            }
+            sets.push(Arc::new(AlertmanagerSet::new(am)?));
         }
         let mut cfg = self.inner.config.lock();
         cfg.external_labels = external_labels.clone();
         cfg.relabel = alerting.alert_relabel_configs.clone();
+        cfg.sets = sets;
+        self.rebuild_clients(&mut cfg);
+        drop(cfg);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    fn rebuild_clients(&self, cfg: &mut Config) {
+        let mut clients: Vec<Arc<AlertmanagerClient>> = Vec::new();
+        for set in &cfg.sets {
+            clients.extend(set.clients().into_iter().map(Arc::new));
+        }
         self.inner.metrics.lock().alertmanagers_discovered = clients.len();
         cfg.alertmanagers = clients;
-        Ok(())
+    }
+
+    /// Re-reads the `file_sd_configs` target files now (run does it on its own every
+    /// `refresh_interval`).
+    pub fn refresh_discovery(&self) {
+        let sets = self.inner.config.lock().sets.clone();
+        for set in &sets {
+            set.refresh_files();
+        }
+        let mut cfg = self.inner.config.lock();
+        self.rebuild_clients(&mut cfg);
     }
 
     /// The URLs alerts are posted to (`/api/v1/alertmanagers` `activeAlertmanagers`).
@@ -167,32 +215,106 @@ impl Notifier {
         m
     }
 
-    /// Sends queued alerts until [`Notifier::stop`]; run it on a tokio runtime.
+    /// The shortest file discovery refresh interval of the current configuration.
+    fn refresh_interval(&self) -> Option<Duration> {
+        let sets = self.inner.config.lock().sets.clone();
+        sets.iter().filter_map(|s| s.refresh_interval()).min()
+    }
+
+    /// Sends queued alerts and refreshes file discovery until [`Notifier::stop`]; then
+    /// drains the queue (see [`NotifierOptions::drain_on_shutdown`]) and returns. Run it
+    /// on a tokio runtime.
     pub async fn run(&self) {
+        self.inner.running.store(true, Ordering::SeqCst);
+        let mut next_refresh = self.refresh_interval().map(|d| Instant::now() + d);
         loop {
             let notified = self.inner.wake.notified();
             if self.inner.stopped.load(Ordering::SeqCst) {
-                return;
+                break;
+            }
+            if next_refresh.is_some_and(|t| Instant::now() >= t) {
+                self.refresh_discovery();
+                next_refresh = None;
+            }
+            if next_refresh.is_none() {
+                next_refresh = self.refresh_interval().map(|d| Instant::now() + d);
             }
             if self.inner.queue.lock().is_empty() {
-                notified.await;
+                match next_refresh {
+                    Some(t) => {
+                        let wait = t.saturating_duration_since(Instant::now());
+                        tokio::select! {
+                            _ = notified => {}
+                            _ = tokio::time::sleep(wait) => {}
+                        }
+                    }
+                    None => notified.await,
+                }
                 continue;
             }
             while let Some(batch) = self.next_batch() {
                 self.send_batch(batch).await;
                 if self.inner.stopped.load(Ordering::SeqCst) {
-                    return;
+                    break;
                 }
             }
         }
+        self.drain().await;
     }
 
-    /// Asks [`Notifier::run`] to return; queued alerts are dropped and counted.
+    /// Asks [`Notifier::run`] to stop; it first sends what is queued (within
+    /// [`NotifierOptions::drain_timeout`]) unless draining is off. New alerts are refused
+    /// from now on. Use [`Notifier::shutdown`] to wait for the drain.
     pub fn stop(&self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
-        let left = std::mem::take(&mut *self.inner.queue.lock()).len();
-        self.inner.metrics.lock().dropped_total += left as u64;
         self.inner.wake.notify_one();
+    }
+
+    /// Stops and waits until queued alerts were sent (or the drain deadline passed).
+    /// Without a running [`Notifier::run`], drains the queue itself.
+    pub async fn shutdown(&self) {
+        let finished = self.inner.finished_notify.notified();
+        self.stop();
+        if !self.inner.running.load(Ordering::SeqCst) {
+            self.drain().await;
+            return;
+        }
+        if !self.inner.finished.load(Ordering::SeqCst) {
+            finished.await;
+        }
+    }
+
+    /// Sends what is queued until the drain deadline; drops and counts the rest.
+    async fn drain(&self) {
+        if self.inner.finished.load(Ordering::SeqCst) {
+            return;
+        }
+        let opts = &self.inner.opts;
+        if opts.drain_on_shutdown {
+            let deadline = Instant::now() + opts.drain_timeout;
+            while let Some(batch) = self.next_batch() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let n = batch.len();
+                if left.is_zero()
+                    || tokio::time::timeout(left, self.send_batch(batch))
+                        .await
+                        .is_err()
+                {
+                    self.inner.metrics.lock().dropped_total += n as u64;
+                    break;
+                }
+            }
+        }
+        let left = std::mem::take(&mut *self.inner.queue.lock()).len();
+        if left > 0 {
+            tracing::warn!(
+                count = left,
+                "Alert notification queue not drained on shutdown, dropping alerts"
+            );
+            self.inner.metrics.lock().dropped_total += left as u64;
+        }
+        self.inner.finished.store(true, Ordering::SeqCst);
+        self.inner.finished_notify.notify_waiters();
     }
 
     fn next_batch(&self) -> Option<Vec<NotifierAlert>> {

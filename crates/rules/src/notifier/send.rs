@@ -1,13 +1,16 @@
-//! Posting alerts to one Alertmanager: the target URL from `static_configs` (after the
-//! Alertmanager `relabel_configs`), the HTTP client with its auth and TLS settings, and
-//! the v2 API's JSON body.
+//! Posting alerts to Alertmanagers: each `alertmanagers:` entry's HTTP client with its
+//! auth and TLS settings (client certificates included), its target URLs from
+//! `static_configs` and `file_sd_configs` (after the Alertmanager `relabel_configs`),
+//! and the v2 API's JSON body.
 
+use std::path::Path;
 use std::time::Duration;
 
-use promlite_config::AlertmanagerConfig;
+use promlite_config::{AlertmanagerConfig, TlsVersion};
 use promlite_model::Labels;
 use serde::Serialize;
 
+use super::file_sd::{FileDiscovery, TargetGroup};
 use super::NotifierAlert;
 use crate::error::RulesError;
 use crate::template::format_time_rfc3339_millis;
@@ -41,32 +44,101 @@ fn alerts_path(prefix: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-impl AlertmanagerClient {
-    /// The clients for every target of one `alertmanagers:` entry.
-    pub(crate) fn from_config(
-        am: &AlertmanagerConfig,
-    ) -> Result<Vec<AlertmanagerClient>, RulesError> {
-        let http = &am.http_client;
-        let mut builder = reqwest::Client::builder()
-            .timeout(am.timeout)
-            .connect_timeout(am.timeout.min(Duration::from_secs(30)))
-            .danger_accept_invalid_certs(http.tls_config.insecure_skip_verify);
-        let ca = match (&http.tls_config.ca, &http.tls_config.ca_file) {
-            (Some(pem), _) => Some(pem.as_bytes().to_vec()),
-            (None, Some(path)) => Some(read_secret_file(path)?.into_bytes()),
-            _ => None,
-        };
-        if let Some(pem) = ca {
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| RulesError::Notifier(format!("unable to use CA: {e}")))?;
+/// An inline PEM or the contents of a file; `None` when neither is set.
+fn pem_from(inline: Option<&str>, file: Option<&Path>) -> Result<Option<Vec<u8>>, RulesError> {
+    match (inline, file) {
+        (Some(pem), _) => Ok(Some(pem.as_bytes().to_vec())),
+        (None, Some(path)) => std::fs::read(path)
+            .map(Some)
+            .map_err(|e| RulesError::Notifier(format!("unable to read {}: {e}", path.display()))),
+        _ => Ok(None),
+    }
+}
+
+fn tls_version(v: TlsVersion) -> reqwest::tls::Version {
+    match v {
+        TlsVersion::Tls10 => reqwest::tls::Version::TLS_1_0,
+        TlsVersion::Tls11 => reqwest::tls::Version::TLS_1_1,
+        TlsVersion::Tls12 => reqwest::tls::Version::TLS_1_2,
+        TlsVersion::Tls13 => reqwest::tls::Version::TLS_1_3,
+    }
+}
+
+/// The HTTP client of one `alertmanagers:` entry: timeout, redirects and TLS (CA,
+/// client certificate and key, versions, verification).
+fn build_http_client(am: &AlertmanagerConfig) -> Result<reqwest::Client, RulesError> {
+    let http = &am.http_client;
+    let tls = &http.tls_config;
+    let mut builder = reqwest::Client::builder()
+        .timeout(am.timeout)
+        .connect_timeout(am.timeout.min(Duration::from_secs(30)))
+        .danger_accept_invalid_certs(tls.insecure_skip_verify);
+    if let Some(pem) = pem_from(tls.ca.as_deref(), tls.ca_file.as_deref())? {
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| RulesError::Notifier(format!("unable to use specified CA cert: {e}")))?;
+        if certs.is_empty() {
+            return Err(RulesError::Notifier(
+                "unable to use specified CA cert: no certificates found".into(),
+            ));
+        }
+        // As in Prometheus, a configured CA replaces the system roots.
+        builder = builder.tls_built_in_root_certs(false);
+        for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
-        if !http.follow_redirects {
-            builder = builder.redirect(reqwest::redirect::Policy::none());
+    }
+    let cert = pem_from(tls.cert.as_deref(), tls.cert_file.as_deref())?;
+    let key = pem_from(
+        tls.key.as_ref().map(|k| k.expose()),
+        tls.key_file.as_deref(),
+    )?;
+    match (cert, key) {
+        (Some(mut cert), Some(key)) => {
+            cert.push(b'\n');
+            cert.extend_from_slice(&key);
+            let identity = reqwest::Identity::from_pem(&cert).map_err(|e| {
+                RulesError::Notifier(format!("unable to use specified client cert and key: {e}"))
+            })?;
+            builder = builder.identity(identity);
         }
-        let client = builder
-            .build()
-            .map_err(|e| RulesError::Notifier(format!("building HTTP client: {e}")))?;
+        (None, None) => {}
+        _ => {
+            return Err(RulesError::Notifier(
+                "client cert and key must be configured together".into(),
+            ))
+        }
+    }
+    if let Some(v) = tls.min_version {
+        builder = builder.min_tls_version(tls_version(v));
+    }
+    if let Some(v) = tls.max_version {
+        builder = builder.max_tls_version(tls_version(v));
+    }
+    if tls.server_name.is_some() {
+        tracing::warn!("tls_config.server_name is not supported for Alertmanagers; the target host name is used");
+    }
+    if !http.follow_redirects {
+        builder = builder.redirect(reqwest::redirect::Policy::none());
+    }
+    builder
+        .build()
+        .map_err(|e| RulesError::Notifier(format!("building HTTP client: {e}")))
+}
+
+/// One `alertmanagers:` entry: its HTTP client and credentials, built once, and its
+/// targets from `static_configs` and `file_sd_configs`.
+pub(crate) struct AlertmanagerSet {
+    config: AlertmanagerConfig,
+    client: reqwest::Client,
+    basic_auth: Option<(String, String)>,
+    authorization: Option<String>,
+    files: parking_lot::Mutex<FileDiscovery>,
+}
+
+impl AlertmanagerSet {
+    pub(crate) fn new(am: &AlertmanagerConfig) -> Result<AlertmanagerSet, RulesError> {
+        let http = &am.http_client;
+        let client = build_http_client(am)?;
         let basic_auth = match &http.basic_auth {
             Some(b) => {
                 let user = match &b.username_file {
@@ -98,15 +170,48 @@ impl AlertmanagerClient {
             }
             None => None,
         };
-        let mut out = Vec::new();
-        for sc in &am.static_configs {
-            for target in &sc.targets {
-                let mut pairs: Vec<(String, String)> = sc
+        let mut files = FileDiscovery::new(am.file_sd_configs.clone());
+        files.refresh();
+        Ok(AlertmanagerSet {
+            config: am.clone(),
+            client,
+            basic_auth,
+            authorization,
+            files: parking_lot::Mutex::new(files),
+        })
+    }
+
+    /// How often its target files are re-read (`None` without `file_sd_configs`).
+    pub(crate) fn refresh_interval(&self) -> Option<Duration> {
+        self.files.lock().refresh_interval()
+    }
+
+    /// Re-reads its target files.
+    pub(crate) fn refresh_files(&self) {
+        self.files.lock().refresh();
+    }
+
+    /// One client per target (after `relabel_configs`), without duplicate URLs.
+    pub(crate) fn clients(&self) -> Vec<AlertmanagerClient> {
+        let am = &self.config;
+        let mut groups: Vec<TargetGroup> = am
+            .static_configs
+            .iter()
+            .map(|sc| TargetGroup {
+                targets: sc.targets.clone(),
+                labels: sc
                     .labels
                     .iter()
                     .map(|l| (l.name.to_string(), l.value.to_string()))
-                    .collect();
-                pairs.push(("__address__".into(), target.clone()));
+                    .collect(),
+            })
+            .collect();
+        groups.extend(self.files.lock().groups().cloned());
+        let mut out: Vec<AlertmanagerClient> = Vec::new();
+        for group in groups {
+            for target in group.targets {
+                let mut pairs = group.labels.clone();
+                pairs.push(("__address__".into(), target));
                 pairs.push(("__scheme__".into(), am.scheme.clone()));
                 pairs.push(("__alerts_path__".into(), alerts_path(&am.path_prefix)));
                 let labels = Labels::from_pairs(pairs);
@@ -120,17 +225,22 @@ impl AlertmanagerClient {
                     labels.get_or_empty("__address__"),
                     labels.get_or_empty("__alerts_path__")
                 );
+                if out.iter().any(|c| c.url == url) {
+                    continue;
+                }
                 out.push(AlertmanagerClient {
                     url,
-                    client: client.clone(),
-                    basic_auth: basic_auth.clone(),
-                    authorization: authorization.clone(),
+                    client: self.client.clone(),
+                    basic_auth: self.basic_auth.clone(),
+                    authorization: self.authorization.clone(),
                 });
             }
         }
-        Ok(out)
+        out
     }
+}
 
+impl AlertmanagerClient {
     pub(crate) async fn post(&self, body: String) -> Result<(), String> {
         let mut req = self
             .client

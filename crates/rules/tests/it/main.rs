@@ -4,5 +4,6 @@
 
 mod alerting;
 mod notifier;
+mod notifier_extra;
 mod promtool_tests;
 mod restore;

@@ -10,9 +10,9 @@ use promlite_config::{AlertingConfig, AlertmanagerConfig, RelabelConfig, StaticC
 use promlite_model::Labels;
 use promlite_rules::{AlertSender, Notifier, NotifierAlert, NotifierOptions};
 
-type Received = Arc<Mutex<Vec<serde_json::Value>>>;
+pub(crate) type Received = Arc<Mutex<Vec<serde_json::Value>>>;
 
-async fn fake_alertmanager() -> (String, Received) {
+pub(crate) async fn fake_alertmanager() -> (String, Received) {
     let received: Received = Arc::default();
     let r = received.clone();
     let app = Router::new().route(
@@ -31,7 +31,7 @@ async fn fake_alertmanager() -> (String, Received) {
     (addr.to_string(), received)
 }
 
-fn alert(name: &str, ends_at: Option<i64>) -> NotifierAlert {
+pub(crate) fn alert(name: &str, ends_at: Option<i64>) -> NotifierAlert {
     NotifierAlert {
         labels: Labels::from_pairs([("alertname", name), ("severity", "page")]),
         annotations: vec![("summary".into(), format!("{name} is bad"))],
@@ -41,7 +41,7 @@ fn alert(name: &str, ends_at: Option<i64>) -> NotifierAlert {
     }
 }
 
-fn config(addr: &str, relabel: Vec<RelabelConfig>) -> AlertingConfig {
+pub(crate) fn config(addr: &str, relabel: Vec<RelabelConfig>) -> AlertingConfig {
     AlertingConfig {
         alert_relabel_configs: relabel,
         alertmanagers: vec![AlertmanagerConfig {
@@ -56,7 +56,7 @@ fn config(addr: &str, relabel: Vec<RelabelConfig>) -> AlertingConfig {
     }
 }
 
-async fn wait_for(received: &Received, n: usize) {
+pub(crate) async fn wait_for(received: &Received, n: usize) {
     for _ in 0..200 {
         if received.lock().len() >= n {
             return;
@@ -123,6 +123,7 @@ async fn full_queue_drops_oldest_and_unreachable_counts_errors() {
     let notifier = Notifier::new(NotifierOptions {
         queue_capacity: 3,
         max_batch_size: 256,
+        ..NotifierOptions::default()
     });
     // Nothing listens on this port (bound then closed).
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
