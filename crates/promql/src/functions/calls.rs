@@ -18,6 +18,7 @@ pub(crate) fn eval_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Result<Val> {
     match c.func {
         Func::LabelReplace => return labels::label_replace(ev, c),
         Func::LabelJoin => return labels::label_join(ev, c),
+        Func::Info => return super::info::eval_info(ev, c),
         Func::Timestamp => {
             if let Some(Node::VectorSelector(sel)) = c.args.first().map(Node::unwrapped) {
                 return timestamp_of_selector(ev, sel);

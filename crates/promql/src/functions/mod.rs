@@ -8,6 +8,7 @@ mod calls;
 mod date;
 mod extended;
 pub(crate) mod histogram;
+mod info;
 mod instant;
 mod labels;
 pub(crate) mod range;
@@ -80,6 +81,7 @@ funcs! {
     HistogramSum = "histogram_sum",
     Hour = "hour",
     Idelta = "idelta",
+    Info = "info",
     Increase = "increase",
     Irate = "irate",
     LabelJoin = "label_join",

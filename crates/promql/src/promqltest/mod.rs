@@ -240,7 +240,7 @@ fn skip_reason(state: &LoadedState, cmd: &EvalCmd, expr: &Expr) -> Option<String
     }
     let mut names = Vec::new();
     calls(expr, &mut names);
-    for unsupported in ["info", "start_timestamp"] {
+    for unsupported in ["start_timestamp"] {
         if names.contains(&unsupported) {
             return Some(format!(
                 "experimental function {unsupported}() is not implemented"
