@@ -1,9 +1,10 @@
 //! Integration tests of the rules crate: evaluation over in-memory storage and the real
-//! PromQL engine, `for` state restored across restarts, `promtool test rules` files, and
-//! the notifier against a fake Alertmanager.
+//! PromQL engine, `for` state restored across restarts, `promtool test rules` files, the
+//! notifier against a fake Alertmanager and against the real one (when installed).
 
 mod alerting;
 mod notifier;
 mod notifier_extra;
 mod promtool_tests;
+mod real_alertmanager;
 mod restore;
