@@ -201,7 +201,9 @@ impl ApiStateBuilder {
         }
     }
 
-    /// Deletion, tombstone cleaning and `/api/v1/status/tsdb`.
+    /// The storage's admin side. Set it always: `/api/v1/status/tsdb` reads its
+    /// statistics even when the admin API is off; [`enable_admin_api`](Self::enable_admin_api)
+    /// only gates deletion and tombstone cleaning.
     pub fn admin(mut self, admin: Arc<dyn StorageAdmin>) -> Self {
         self.inner.admin = Some(admin);
         self
