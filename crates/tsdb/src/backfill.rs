@@ -96,6 +96,9 @@ impl BlockWriter {
         for (start, series) in std::mem::take(&mut self.windows) {
             let mut series: Vec<(Labels, Vec<Sample>)> = series.into_iter().collect();
             series.sort_by(|a, b| a.0.cmp(&b.0));
+            for (_, samples) in series.iter_mut() {
+                sort_dedup(samples);
+            }
             let mut symbols = BTreeSet::new();
             for (l, _) in &series {
                 for p in l.iter() {
@@ -103,12 +106,19 @@ impl BlockWriter {
                     symbols.insert(p.value);
                 }
             }
+            // Like promtool, a backfilled block spans its data, [first sample, last + 1),
+            // not the whole aligned window: label and series lookups over a time range
+            // select blocks by these bounds, and answers must match Prometheus's.
+            let first = series.iter().filter_map(|(_, s)| s.first()).map(|s| s.t).min();
+            let last = series.iter().filter_map(|(_, s)| s.last()).map(|s| s.t).max();
+            let (mint, maxt) = match (first, last) {
+                (Some(a), Some(b)) => (a, b.saturating_add(1)),
+                _ => (start, start.saturating_add(self.block_range)),
+            };
             let ulid = new_ulid(&self.clock);
-            let end = start.saturating_add(self.block_range);
             let mut b =
-                BlockBuilder::new(&self.dir, ulid.clone(), start, end, &symbols, self.encoding)?;
-            for (l, samples) in series.iter_mut() {
-                sort_dedup(samples);
+                BlockBuilder::new(&self.dir, ulid.clone(), mint, maxt, &symbols, self.encoding)?;
+            for (l, samples) in series.iter() {
                 b.add_series(l, samples)?;
             }
             if let Some(m) = b.finish(CompactionMeta {
