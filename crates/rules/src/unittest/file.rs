@@ -288,4 +288,20 @@ mod tests {
         assert!(err.contains("unknown field `intervall`"), "{err}");
         assert!(parse_test_file("evaluation_interval: 5x\n").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,80}") {
+            let _ = parse_start_timestamp(&text);
+            let _ = parse_test_file(&text);
+            let _ = parse_test_file(&format!("tests:\n  - start_timestamp: '{text}'\n"));
+        }
+
+        #[test]
+        fn rfc3339_like_text_never_panics(
+            text in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,12})?([Zz]|[+-][0-9]{2}:[0-9]{2})?.{0,3}"
+        ) {
+            let _ = parse_start_timestamp(&text);
+        }
+    }
 }

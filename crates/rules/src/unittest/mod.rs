@@ -71,51 +71,64 @@ impl RuleTestReport {
         self.files.iter().all(|f| f.errors.is_empty())
     }
 
+    /// The report as pieces of text in promtool's order, each for stdout (`false`) or
+    /// stderr (`true`).
+    fn chunks(&self) -> Vec<(bool, String)> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            out.push((false, format!("Unit Testing:  {}\n", f.path)));
+            for w in &f.warnings {
+                out.push((true, format!("{w}\n")));
+            }
+            if f.errors.is_empty() {
+                out.push((false, "  SUCCESS\n".to_string()));
+            } else {
+                out.push((true, "  FAILED:\n".to_string()));
+                for e in &f.errors {
+                    out.push((true, format!("{e}\n")));
+                    out.push((false, "\n".to_string()));
+                }
+            }
+            out.push((false, "\n".to_string()));
+        }
+        out
+    }
+
+    /// Writes the report as promtool does: progress and `SUCCESS` to `stdout`,
+    /// warnings and failures to `stderr`, interleaved in promtool's order.
+    pub fn write_to(
+        &self,
+        stdout: &mut dyn std::io::Write,
+        stderr: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        for (to_stderr, text) in self.chunks() {
+            if to_stderr {
+                stderr.write_all(text.as_bytes())?;
+                stderr.flush()?;
+            } else {
+                stdout.write_all(text.as_bytes())?;
+                stdout.flush()?;
+            }
+        }
+        Ok(())
+    }
+
     /// What promtool writes to stdout and to stderr, separately.
     pub fn render_split(&self) -> (String, String) {
         let (mut out, mut err) = (String::new(), String::new());
-        for f in &self.files {
-            out.push_str(&format!("Unit Testing:  {}\n", f.path));
-            for w in &f.warnings {
-                err.push_str(w);
-                err.push('\n');
-            }
-            if f.errors.is_empty() {
-                out.push_str("  SUCCESS\n");
+        for (to_stderr, text) in self.chunks() {
+            if to_stderr {
+                err.push_str(&text);
             } else {
-                err.push_str("  FAILED:\n");
-                for e in &f.errors {
-                    err.push_str(e);
-                    err.push('\n');
-                    out.push('\n');
-                }
+                out.push_str(&text);
             }
-            out.push('\n');
         }
         (out, err)
     }
 
     /// The report as promtool prints it with stdout and stderr going to one terminal.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        for f in &self.files {
-            out.push_str(&format!("Unit Testing:  {}\n", f.path));
-            for w in &f.warnings {
-                out.push_str(w);
-                out.push('\n');
-            }
-            if f.errors.is_empty() {
-                out.push_str("  SUCCESS\n");
-            } else {
-                out.push_str("  FAILED:\n");
-                for e in &f.errors {
-                    out.push_str(e);
-                    out.push_str("\n\n");
-                }
-            }
-            out.push('\n');
-        }
-        out
+        self.chunks().into_iter().map(|(_, text)| text).collect()
     }
 }
 

@@ -95,6 +95,22 @@ fn output_matches_real_promtool() {
             let theirs = String::from_utf8_lossy(&out.stdout).to_string();
             let ours = render_relative(std::slice::from_ref(&file), &dir);
             assert_eq!(ours, theirs, "{name}");
+            // The same split between stdout and stderr.
+            let split = std::process::Command::new(promtool)
+                .args(["test", "rules", &name])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            let mut our_out = Vec::new();
+            let mut our_err = Vec::new();
+            run_rule_tests(&[dir.join(&name)])
+                .write_to(&mut our_out, &mut our_err)
+                .unwrap();
+            let prefix = format!("{}/", dir.display());
+            let strip = |b: &[u8]| String::from_utf8_lossy(b).replace(&prefix, "");
+            assert_eq!(strip(&our_out), strip(&split.stdout), "{name} stdout");
+            assert_eq!(strip(&our_err), strip(&split.stderr), "{name} stderr");
+            assert_eq!(split.status.success(), out.status.success());
         }
     }
 }
@@ -160,4 +176,37 @@ fn unreadable_and_malformed_files_fail() {
         errors[3],
         "an item under alert_rule_test misses required attribute alertname at eval_time 5m (in TestGroup t)"
     );
+}
+
+#[test]
+fn bad_input_series_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "up",
+            "{{schema:0 sum:1 count:1}}",
+            "native histograms are not supported",
+        ),
+        ("up", "1+", "error parsing input series \"up\""),
+        ("up{", "1", "error parsing input series \"up{\""),
+        ("up", "1 1", ""),
+    ];
+    for (series, values, want) in cases {
+        let file = dir.path().join("t.yml");
+        std::fs::write(
+            &file,
+            format!(
+                "tests:\n  - interval: 1m\n    input_series:\n      - series: '{series}'\n        values: '{values}'\n    promql_expr_test:\n      - expr: up\n        eval_time: 1m\n        exp_samples:\n          - labels: up\n            value: 1\n"
+            ),
+        )
+        .unwrap();
+        let report = run_rule_tests(&[&file]);
+        let errors = &report.files[0].errors;
+        if want.is_empty() {
+            assert!(errors.is_empty(), "{errors:?}");
+        } else {
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains(want), "{}", errors[0]);
+        }
+    }
 }
