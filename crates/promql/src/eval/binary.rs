@@ -259,6 +259,7 @@ impl<'c, 'q> Evaluator<'c, 'q> {
                 })
                 .push(i);
         }
+        self.check_one_side_unique(&left, &right, &right_order, &right_by_sig, m, fills)?;
         let none: Vec<usize> = Vec::new();
         for sig in &left_order {
             self.check_abort()?;
@@ -284,6 +285,65 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             }
         }
         Ok(out)
+    }
+}
+
+impl Evaluator<'_, '_> {
+    /// Prometheus checks the "one" side for duplicate signatures at every step where the
+    /// operation runs at all (both sides non-empty, or one with a fill value), whether or
+    /// not the other side has that signature. Reports the earliest such step.
+    fn check_one_side_unique(
+        &self,
+        left: &[StepSeries],
+        right: &[StepSeries],
+        right_order: &[u64],
+        right_by_sig: &super::series::HashKeyMap<Vec<usize>>,
+        m: &Matching,
+        fills: bool,
+    ) -> Result<()> {
+        let n = self.num_steps();
+        let mut left_present = vec![false; n];
+        for s in left {
+            for p in &s.points {
+                left_present[self.step_index(p.t)] = true;
+            }
+        }
+        // (step, second series, first series) of the earliest clash.
+        let mut clash: Option<(usize, usize, usize)> = None;
+        let mut owner: Vec<Option<usize>> = vec![None; n];
+        for sig in right_order {
+            let members = &right_by_sig[sig];
+            if members.len() < 2 {
+                continue;
+            }
+            for &ri in members {
+                for p in &right[ri].points {
+                    let i = self.step_index(p.t);
+                    match owner[i] {
+                        Some(first) if left_present[i] || fills => {
+                            if clash.is_none_or(|(ci, cs, _)| (i, ri) < (ci, cs)) {
+                                clash = Some((i, ri, first));
+                            }
+                        }
+                        Some(_) => {}
+                        None => owner[i] = Some(ri),
+                    }
+                }
+            }
+            for &ri in members {
+                for p in &right[ri].points {
+                    owner[self.step_index(p.t)] = None;
+                }
+            }
+        }
+        match clash {
+            Some((_, second, first)) => Err(duplicate_match_error(
+                m,
+                &right[second].labels,
+                &right[first].labels,
+            )),
+            None => Ok(()),
+        }
     }
 }
 
