@@ -8,7 +8,7 @@ use crate::error::{PromqlError, Result};
 use crate::eval::series::{drop_metadata_labels, merge_same_labelsets};
 use crate::eval::{EvalContext, Evaluator};
 use crate::options::{Abort, EngineOptions, QueryControl};
-use crate::plan::{lower, LowerParams, Node};
+use crate::plan::{bounded, lower, LowerParams, Node};
 use crate::value::{MatrixSeries, QueryResult, StepSeries, Val, Value, VectorElement};
 
 /// A PromQL engine. Cheap to share; every query gets its own evaluation state.
@@ -107,6 +107,9 @@ impl Engine {
         };
         let abort = Abort::new(ctl.cancel.clone(), timeout);
         abort.check()?;
+        bounded(r.start, "start time")?;
+        bounded(r.end, "end time")?;
+        bounded(r.step, "step")?;
         let lookback = ctl
             .lookback_delta_ms
             .filter(|l| *l > 0)

@@ -25,6 +25,10 @@ use crate::value::{StepSeries, Val};
 
 pub(crate) use subquery::RangeArg;
 
+/// The most steps an evaluation grid may have (a range query has at most a few thousand;
+/// a subquery's grid is its range divided by its step).
+const MAX_STEPS: usize = 1 << 24;
+
 /// What every evaluator of one query shares.
 pub(crate) struct EvalContext<'q> {
     pub querier: &'q dyn Querier,
@@ -159,6 +163,12 @@ impl<'c, 'q> Evaluator<'c, 'q> {
     /// Evaluates `node` over this grid.
     pub(crate) fn eval(&self, node: &Node) -> Result<Val> {
         self.check_abort()?;
+        let steps = self.num_steps();
+        // A scalar holds one sample per step, so its grid alone can exceed the limit (as in
+        // Prometheus); no grid may be so long that per-step bookkeeping would not fit.
+        if steps > MAX_STEPS || (steps > self.ctx.max_samples && node.is_scalar_valued()) {
+            return Err(PromqlError::TooManySamples(ENV_QUERY_EXECUTION));
+        }
         let before = self.ctx.samples.get();
         let v = self.eval_node(node)?;
         // Whatever the children held is released; the result is held until the parent is done.

@@ -34,6 +34,11 @@ macro_rules! funcs {
                 }
             }
 
+            /// Whether the function returns a scalar.
+            pub(crate) fn returns_scalar(self) -> bool {
+                matches!(self, Func::Time | Func::Pi | Func::Scalar | Func::MaxOf | Func::MinOf)
+            }
+
             pub(crate) fn name(self) -> &'static str {
                 match self { $( Func::$variant => $name ),* }
             }

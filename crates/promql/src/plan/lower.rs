@@ -65,12 +65,26 @@ fn unparen(mut e: &Expr) -> &Expr {
     e
 }
 
-fn resolve_at(at: Option<AtModifier>, p: &LowerParams) -> Option<i64> {
+/// The largest magnitude (ms, about 285,000 years) a time, offset, range or step may
+/// have: sums of a few of them stay far from `i64` overflow.
+pub(crate) const MAX_TIME_MS: i64 = 1 << 53;
+
+/// Rejects a time or duration whose arithmetic could overflow.
+pub(crate) fn bounded(v: i64, what: &str) -> Result<i64> {
+    if (-MAX_TIME_MS..=MAX_TIME_MS).contains(&v) {
+        Ok(v)
+    } else {
+        Err(PromqlError::BadData(format!("{what} is out of range")))
+    }
+}
+
+fn resolve_at(at: Option<AtModifier>, p: &LowerParams) -> Result<Option<i64>> {
     at.map(|a| match a {
-        AtModifier::Timestamp(t) => t,
-        AtModifier::Start => p.start,
-        AtModifier::End => p.end,
+        AtModifier::Timestamp(t) => bounded(t, "@ timestamp"),
+        AtModifier::Start => Ok(p.start),
+        AtModifier::End => Ok(p.end),
     })
+    .transpose()
 }
 
 /// Resolves an experimental duration expression (`foo[5m + step()]`) to ms, or takes the
@@ -95,8 +109,11 @@ fn selector(
     path: PathCtx,
     eval_range: i64,
 ) -> Result<SelectorNode> {
-    let at = resolve_at(vs.at, p);
-    let offset = duration(vs.offset, vs.offset_expr.as_ref(), p, true)?;
+    let at = resolve_at(vs.at, p)?;
+    let offset = bounded(
+        duration(vs.offset, vs.offset_expr.as_ref(), p, true)?,
+        "offset",
+    )?;
     let (mut start, mut end) = (p.start, p.end);
     if let Some(t) = path.subq_at {
         start = t;
@@ -153,23 +170,35 @@ fn lower_expr(expr: &Expr, p: &LowerParams, path: PathCtx) -> Result<Node> {
         Expr::Unary(u) => Node::Negate(Box::new(lower_expr(&u.expr, p, path)?)),
         Expr::VectorSelector(vs) => Node::VectorSelector(Box::new(selector(vs, p, path, 0)?)),
         Expr::MatrixSelector(ms) => {
-            let range = duration(ms.range, ms.range_expr.as_ref(), p, false)?;
+            let range = bounded(
+                duration(ms.range, ms.range_expr.as_ref(), p, false)?,
+                "range",
+            )?;
             Node::MatrixSelector(Box::new(MatrixNode {
                 sel: selector(&ms.vs, p, path, range)?,
                 range,
             }))
         }
         Expr::Subquery(sq) => {
-            let at = resolve_at(sq.at, p);
-            let range = duration(sq.range, sq.range_expr.as_ref(), p, false)?;
-            let offset = duration(sq.offset, sq.offset_expr.as_ref(), p, true)?;
-            let step = match &sq.step_expr {
-                Some(e) => duration(0, Some(e), p, false)?,
-                None => sq
-                    .step
-                    .filter(|s| *s > 0)
-                    .unwrap_or(p.default_subquery_step),
-            };
+            let at = resolve_at(sq.at, p)?;
+            let range = bounded(
+                duration(sq.range, sq.range_expr.as_ref(), p, false)?,
+                "range",
+            )?;
+            let offset = bounded(
+                duration(sq.offset, sq.offset_expr.as_ref(), p, true)?,
+                "offset",
+            )?;
+            let step = bounded(
+                match &sq.step_expr {
+                    Some(e) => duration(0, Some(e), p, false)?,
+                    None => sq
+                        .step
+                        .filter(|s| *s > 0)
+                        .unwrap_or(p.default_subquery_step),
+                },
+                "subquery step",
+            )?;
             let mut inner = path;
             inner.subq_offset += offset;
             inner.subq_range += range;

@@ -12,7 +12,7 @@ use promlite_storage::SelectHints;
 
 use crate::functions::Func;
 
-pub(crate) use lower::{lower, LowerParams};
+pub(crate) use lower::{bounded, lower, LowerParams};
 
 /// An instant vector selector.
 #[derive(Debug, Clone)]
@@ -124,6 +124,17 @@ pub(crate) enum Node {
 }
 
 impl Node {
+    /// Whether the node evaluates to a scalar (one value at every step).
+    pub(crate) fn is_scalar_valued(&self) -> bool {
+        match self {
+            Node::Number(_) => true,
+            Node::Call(c) => c.func.returns_scalar(),
+            Node::Binary(b) => b.lhs_type == ValueType::Scalar && b.rhs_type == ValueType::Scalar,
+            Node::Negate(n) | Node::StepInvariant(n) => n.is_scalar_valued(),
+            _ => false,
+        }
+    }
+
     /// The node without step-invariance wrappers.
     pub(crate) fn unwrapped(&self) -> &Node {
         match self {
