@@ -137,7 +137,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         ..RuntimeInfo::default()
     };
     let admin: Arc<dyn StorageAdmin> = Arc::new(db.clone());
-    let mut builder = ApiState::builder(queryable.clone())
+    let builder = ApiState::builder(queryable.clone())
         .engine(Arc::new(PromqlEngine::new(
             engine.clone(),
             queryable.clone(),
@@ -167,9 +167,11 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         .readiness(readiness.clone())
         .enable_lifecycle(flags.web_enable_lifecycle)
         .lookback_delta_ms(settings::engine_options(&flags, &bootstrap)?.lookback_delta_ms);
-    if flags.web_enable_admin_api {
-        builder = builder.admin(admin).enable_admin_api(true);
-    }
+    // The admin handle also serves /api/v1/status/tsdb; the flag only gates the
+    // delete and tombstone endpoints.
+    let builder = builder
+        .admin(admin)
+        .enable_admin_api(flags.web_enable_admin_api);
     let mut app = router(builder.build());
     if flags.web_enable_remote_write_receiver {
         app = app.merge(remote_write_route(appendable.clone(), clock.clone()));
