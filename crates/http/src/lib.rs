@@ -17,6 +17,7 @@
 //! # let _ = app;
 //! ```
 
+pub mod client;
 mod engine;
 mod error;
 mod handlers;

@@ -46,7 +46,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 i64::try_from(range.as_millis()).unwrap_or(promlite_tsdb::DEFAULT_BLOCK_RANGE_MS);
             commands::import::import_openmetrics(&file, &storage_tsdb_path, range_ms, quiet)
         }
-        Some(other) => anyhow::bail!("{other:?}: not wired yet"),
+        Some(Command::Test(TestCommand::Rules { files })) => {
+            let report = promlite_rules::run_rule_tests(&files);
+            report.write_to(&mut std::io::stdout(), &mut std::io::stderr())?;
+            Ok(if report.success() { 0 } else { 1 })
+        }
+        Some(Command::Query(q)) => commands::query::run(q),
         None => server::run(cli.server),
     }
 }

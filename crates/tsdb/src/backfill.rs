@@ -109,8 +109,16 @@ impl BlockWriter {
             // Like promtool, a backfilled block spans its data, [first sample, last + 1),
             // not the whole aligned window: label and series lookups over a time range
             // select blocks by these bounds, and answers must match Prometheus's.
-            let first = series.iter().filter_map(|(_, s)| s.first()).map(|s| s.t).min();
-            let last = series.iter().filter_map(|(_, s)| s.last()).map(|s| s.t).max();
+            let first = series
+                .iter()
+                .filter_map(|(_, s)| s.first())
+                .map(|s| s.t)
+                .min();
+            let last = series
+                .iter()
+                .filter_map(|(_, s)| s.last())
+                .map(|s| s.t)
+                .max();
             let (mint, maxt) = match (first, last) {
                 (Some(a), Some(b)) => (a, b.saturating_add(1)),
                 _ => (start, start.saturating_add(self.block_range)),

@@ -111,6 +111,9 @@ pub enum QueryCommand {
         /// Query evaluation time (RFC3339 or Unix timestamp).
         #[arg(long)]
         time: Option<String>,
+        /// Output format: promql (default) or json.
+        #[arg(long, short = 'o')]
+        output: Option<String>,
     },
     /// Run a range query.
     Range {
@@ -122,5 +125,8 @@ pub enum QueryCommand {
         end: Option<String>,
         #[arg(long)]
         step: Option<String>,
+        /// Output format: promql (default) or json.
+        #[arg(long, short = 'o')]
+        output: Option<String>,
     },
 }

@@ -2,4 +2,5 @@
 
 pub mod check;
 pub mod import;
+pub mod query;
 pub mod test_promql;

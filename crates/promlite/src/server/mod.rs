@@ -199,7 +199,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     readiness.set(ReadyState::Stopping);
     scrape.stop().await;
     rules.stop();
-    notifier.stop();
+    notifier.shutdown().await;
     remote.shutdown(REMOTE_FLUSH_DEADLINE).await;
     tokio::task::spawn_blocking(move || db.close())
         .await

@@ -20,8 +20,10 @@ fn backfill(dir: &std::path::Path, hours: i64, start: i64) {
     assert_eq!(metas.len() as i64, hours / 2);
     // Each block spans its samples (first minute .. last minute + 1 ms) inside its
     // aligned 2 h window, as promtool's blocks do.
-    assert!(metas.iter().all(|m| m.min_time % (2 * HOUR) == start.rem_euclid(2 * HOUR)
-        && m.max_time - m.min_time == 2 * HOUR - 60_000 + 1));
+    assert!(metas
+        .iter()
+        .all(|m| m.min_time % (2 * HOUR) == start.rem_euclid(2 * HOUR)
+            && m.max_time - m.min_time == 2 * HOUR - 60_000 + 1));
 }
 
 #[test]
