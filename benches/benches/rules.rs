@@ -36,8 +36,13 @@ fn bench_rules(c: &mut Criterion) {
             ("shard", (s % 10).to_string()),
         ]);
         for t in 0..20i64 {
-            app.append(None, &labels, t * 15_000, f64::from(s % 1000) + t as f64 * 10.0)
-                .expect("append");
+            app.append(
+                None,
+                &labels,
+                t * 15_000,
+                f64::from(s % 1000) + t as f64 * 10.0,
+            )
+            .expect("append");
         }
     }
     app.commit().expect("commit");
@@ -50,13 +55,18 @@ fn bench_rules(c: &mut Criterion) {
         RuleManagerOptions::default(),
         RuleManagerDeps {
             clock,
-            querier: Arc::new(EngineQuerier::new(Engine::new(EngineOptions::default()), storage.clone())),
+            querier: Arc::new(EngineQuerier::new(
+                Engine::new(EngineOptions::default()),
+                storage.clone(),
+            )),
             appendable: storage.clone(),
             queryable: storage.clone(),
             sender: None,
         },
     );
-    manager.apply(&[file], &GlobalConfig::default()).expect("load rules");
+    manager
+        .apply(&[file], &GlobalConfig::default())
+        .expect("load rules");
     let mut ts = 285_000;
     let mut g = c.benchmark_group("rules");
     g.sample_size(10);
