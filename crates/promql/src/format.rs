@@ -1,17 +1,23 @@
 //! Number formatting exactly as Go prints it, where Prometheus's output depends on it:
 //! `%g` in annotation texts and `strconv.FormatFloat(f, 'f', -1, 64)` in `count_values`.
 
+/// Go's text for NaN and the infinities, which every float format shares.
+fn go_special(f: f64) -> Option<String> {
+    if f.is_nan() {
+        Some("NaN".into())
+    } else if f == f64::INFINITY {
+        Some("+Inf".into())
+    } else if f == f64::NEG_INFINITY {
+        Some("-Inf".into())
+    } else {
+        None
+    }
+}
+
 /// Go's `strconv.FormatFloat(f, 'f', -1, 64)`: shortest round-trip digits, never an exponent.
 pub(crate) fn go_format_float_f(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+    if let Some(s) = go_special(f) {
+        return s;
     }
     // Rust's `Display` for f64 is the shortest round-trip representation without an
     // exponent, the same digits Go picks.
@@ -25,15 +31,8 @@ pub(crate) fn go_format_float_f(f: f64) -> String {
 /// Go's `fmt` `%g` of a float64: shortest round-trip digits, in exponent form when the
 /// decimal exponent is below -4 or at least 6 (strconv's rule for shortest `'g'`).
 pub(crate) fn go_fmt_g(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+    if let Some(s) = go_special(f) {
+        return s;
     }
     if f == 0.0 {
         return if f.is_sign_negative() {

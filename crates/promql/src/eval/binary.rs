@@ -234,6 +234,8 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             matched_at: vec![false; self.num_steps()],
             out: Vec::new(),
             out_index: new_hash_map(left.len()),
+            slots: Default::default(),
+            results_at: HashSet::new(),
         };
         let left_sigs: Vec<u64> = left.iter().map(|s| signature(&s.labels, m)).collect();
         let mut right_by_sig = new_hash_map::<Vec<usize>>(right.len());
@@ -369,6 +371,10 @@ struct BinopJob<'a, 'c, 'q> {
     matched_at: Vec<bool>,
     out: Vec<StepSeries>,
     out_index: super::series::HashKeyMap<Vec<usize>>,
+    /// For the current match group: the output series of each matched pair.
+    slots: std::collections::HashMap<(Operand, Operand), usize>,
+    /// For the current match group: (step, output series) already produced.
+    results_at: HashSet<(usize, usize)>,
 }
 
 impl BinopJob<'_, '_, '_> {
@@ -395,8 +401,8 @@ impl BinopJob<'_, '_, '_> {
                 self.right_at[i] = Some((ri, p.v));
             }
         }
-        let mut slots: std::collections::HashMap<(Operand, Operand), usize> = Default::default();
-        let mut results_at: HashSet<(usize, usize)> = HashSet::new();
+        self.slots.clear();
+        self.results_at.clear();
         for &lj in lefts {
             for p in &left[lj].points {
                 let i = ev.step_index(p.t);
@@ -405,18 +411,7 @@ impl BinopJob<'_, '_, '_> {
                     (None, Some(f)) => (Operand::Fill(lj), f),
                     (None, None) => continue,
                 };
-                let key = (Operand::Series(lj), r_op);
-                self.pair(
-                    left,
-                    right,
-                    key,
-                    &mut slots,
-                    &mut results_at,
-                    i,
-                    p.t,
-                    p.v,
-                    rv,
-                )?;
+                self.pair(left, right, (Operand::Series(lj), r_op), i, p.t, (p.v, rv))?;
             }
         }
         if let Some(f) = m.fill_lhs {
@@ -427,17 +422,7 @@ impl BinopJob<'_, '_, '_> {
                         continue;
                     }
                     let key = (Operand::Fill(ri), Operand::Series(ri));
-                    self.pair(
-                        left,
-                        right,
-                        key,
-                        &mut slots,
-                        &mut results_at,
-                        i,
-                        p.t,
-                        f,
-                        p.v,
-                    )?;
+                    self.pair(left, right, key, i, p.t, (f, p.v))?;
                 }
             }
         }
@@ -464,18 +449,14 @@ impl BinopJob<'_, '_, '_> {
     }
 
     /// Combines a left and a right value at step `i` (Prometheus's `doBinOp`).
-    #[allow(clippy::too_many_arguments)]
     fn pair(
         &mut self,
         left: &[StepSeries],
         right: &[StepSeries],
         key: (Operand, Operand),
-        slots: &mut std::collections::HashMap<(Operand, Operand), usize>,
-        results_at: &mut HashSet<(usize, usize)>,
         i: usize,
         t: i64,
-        lv: f64,
-        rv: f64,
+        (lv, rv): (f64, f64),
     ) -> Result<()> {
         let (b, m) = (self.b, self.m);
         if m.card == VectorMatchCardinality::OneToOne && self.matched_at[i] {
@@ -484,18 +465,18 @@ impl BinopJob<'_, '_, '_> {
             ));
         }
         self.matched_at[i] = true;
-        let out_idx = match slots.get(&key) {
+        let out_idx = match self.slots.get(&key) {
             Some(o) => *o,
             None => {
                 let ll = self.labels_of(key.0, left, right);
                 let rl = self.labels_of(key.1, right, left);
                 let labels = self.ev.result_labels(&ll, &rl, b.op, m, b.return_bool);
                 let o = output_slot(&mut self.out, &mut self.out_index, labels, b.return_bool);
-                slots.insert(key, o);
+                self.slots.insert(key, o);
                 o
             }
         };
-        if m.card != VectorMatchCardinality::OneToOne && !results_at.insert((i, out_idx)) {
+        if m.card != VectorMatchCardinality::OneToOne && !self.results_at.insert((i, out_idx)) {
             return Err(PromqlError::exec(
                 "multiple matches for labels: grouping labels must ensure unique matches",
             ));

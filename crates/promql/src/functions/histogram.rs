@@ -29,20 +29,25 @@ pub(crate) struct QuantileFix {
     pub forced_monotonic: bool,
 }
 
-fn sort_and_coalesce(buckets: &mut Vec<Bucket>) {
+/// Sorts the buckets by bound and merges equal bounds; `None` without a `+Inf` bucket
+/// (no quantile or fraction can be computed then).
+fn sorted_with_inf(mut buckets: Vec<Bucket>) -> Option<Vec<Bucket>> {
     buckets.sort_by(|a, b| {
         a.upper
             .partial_cmp(&b.upper)
             .unwrap_or(std::cmp::Ordering::Equal)
     });
+    if buckets.last()?.upper != f64::INFINITY {
+        return None;
+    }
     let mut out: Vec<Bucket> = Vec::with_capacity(buckets.len());
-    for b in buckets.iter() {
+    for b in buckets {
         match out.last_mut() {
             Some(last) if last.upper == b.upper => last.count += b.count,
-            _ => out.push(*b),
+            _ => out.push(b),
         }
     }
-    *buckets = out;
+    Some(out)
 }
 
 /// Whether `a` and `b` differ by less than `eps` relative (Prometheus's `almost.Equal`).
@@ -92,7 +97,7 @@ fn ensure_monotonic(buckets: &mut [Bucket]) -> bool {
 }
 
 /// The φ-quantile of classic buckets (Prometheus's `BucketQuantile`).
-pub(crate) fn bucket_quantile(q: f64, mut buckets: Vec<Bucket>) -> (f64, QuantileFix) {
+pub(crate) fn bucket_quantile(q: f64, buckets: Vec<Bucket>) -> (f64, QuantileFix) {
     let mut fix = QuantileFix::default();
     if q.is_nan() {
         return (f64::NAN, fix);
@@ -103,16 +108,9 @@ pub(crate) fn bucket_quantile(q: f64, mut buckets: Vec<Bucket>) -> (f64, Quantil
     if q > 1.0 {
         return (f64::INFINITY, fix);
     }
-    buckets.sort_by(|a, b| {
-        a.upper
-            .partial_cmp(&b.upper)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    match buckets.last() {
-        Some(b) if b.upper == f64::INFINITY => {}
-        _ => return (f64::NAN, fix),
-    }
-    sort_and_coalesce(&mut buckets);
+    let Some(mut buckets) = sorted_with_inf(buckets) else {
+        return (f64::NAN, fix);
+    };
     fix.forced_monotonic = ensure_monotonic(&mut buckets);
     if buckets.len() < 2 {
         return (f64::NAN, fix);
@@ -144,17 +142,10 @@ pub(crate) fn bucket_quantile(q: f64, mut buckets: Vec<Bucket>) -> (f64, Quantil
 
 /// The fraction of observations between `lower` and `upper` (Prometheus's
 /// `BucketFraction`).
-pub(crate) fn bucket_fraction(lower: f64, upper: f64, mut buckets: Vec<Bucket>) -> f64 {
-    buckets.sort_by(|a, b| {
-        a.upper
-            .partial_cmp(&b.upper)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    match buckets.last() {
-        Some(b) if b.upper == f64::INFINITY => {}
-        _ => return f64::NAN,
-    }
-    sort_and_coalesce(&mut buckets);
+pub(crate) fn bucket_fraction(lower: f64, upper: f64, buckets: Vec<Bucket>) -> f64 {
+    let Some(buckets) = sorted_with_inf(buckets) else {
+        return f64::NAN;
+    };
     let count = buckets[buckets.len() - 1].count;
     if count == 0.0 || lower.is_nan() || upper.is_nan() {
         return f64::NAN;
@@ -251,7 +242,10 @@ pub(crate) fn eval_histogram_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Resul
                 Node::String(s) => s.text.clone(),
                 _ => String::new(),
             };
-            let qs = c.args[2..]
+            let qs = c
+                .args
+                .get(2..)
+                .unwrap_or(&[])
                 .iter()
                 .map(|a| ev.eval_scalar(a))
                 .collect::<Result<Vec<_>>>()?;
@@ -337,7 +331,12 @@ pub(crate) fn eval_histogram_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Resul
             let buckets = std::mem::take(&mut buckets_of[g]);
             match c.func {
                 Func::HistogramFraction => {
-                    let v = bucket_fraction(params[0][i], params[1][i], buckets);
+                    let at = |k: usize| params.get(k).and_then(|p| p.get(i)).copied();
+                    let v = bucket_fraction(
+                        at(0).unwrap_or(f64::NAN),
+                        at(1).unwrap_or(f64::NAN),
+                        buckets,
+                    );
                     out_points[g][0].push(Sample::new(t, v));
                 }
                 _ => {

@@ -186,48 +186,25 @@ fn nhcb_series(l: &Labels) -> Option<Labels> {
     Some(b.build())
 }
 
-fn selectors(e: &Expr, out: &mut Vec<Vec<Matcher>>) {
+/// Calls `f` on `e` and every expression below it.
+fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
     match e {
-        Expr::VectorSelector(vs) => out.push(vs.matchers.clone()),
-        Expr::MatrixSelector(ms) => out.push(ms.vs.matchers.clone()),
-        Expr::Subquery(s) => selectors(&s.expr, out),
-        Expr::Call(c) => c.args.iter().for_each(|a| selectors(a, out)),
+        Expr::MatrixSelector(_) | Expr::VectorSelector(_) | Expr::Number(_) | Expr::String(_) => {}
+        Expr::Subquery(s) => walk(&s.expr, f),
+        Expr::Call(c) => c.args.iter().for_each(|a| walk(a, f)),
         Expr::Aggregate(a) => {
-            selectors(&a.expr, out);
+            walk(&a.expr, f);
             if let Some(p) = &a.param {
-                selectors(p, out);
+                walk(p, f);
             }
         }
         Expr::Binary(b) => {
-            selectors(&b.lhs, out);
-            selectors(&b.rhs, out);
+            walk(&b.lhs, f);
+            walk(&b.rhs, f);
         }
-        Expr::Unary(u) => selectors(&u.expr, out),
-        Expr::Paren(p) => selectors(&p.expr, out),
-        Expr::Number(_) | Expr::String(_) => {}
-    }
-}
-
-fn calls(e: &Expr, out: &mut Vec<&'static str>) {
-    match e {
-        Expr::Call(c) => {
-            out.push(c.func.name);
-            c.args.iter().for_each(|a| calls(a, out));
-        }
-        Expr::Subquery(s) => calls(&s.expr, out),
-        Expr::Aggregate(a) => {
-            calls(&a.expr, out);
-            if let Some(p) = &a.param {
-                calls(p, out);
-            }
-        }
-        Expr::Binary(b) => {
-            calls(&b.lhs, out);
-            calls(&b.rhs, out);
-        }
-        Expr::Unary(u) => calls(&u.expr, out),
-        Expr::Paren(p) => calls(&p.expr, out),
-        _ => {}
+        Expr::Unary(u) => walk(&u.expr, f),
+        Expr::Paren(p) => walk(&p.expr, f),
     }
 }
 
@@ -239,7 +216,13 @@ fn skip_reason(state: &LoadedState, cmd: &EvalCmd, expr: &Expr) -> Option<String
         }
     }
     let mut names = Vec::new();
-    calls(expr, &mut names);
+    let mut sels: Vec<Vec<Matcher>> = Vec::new();
+    walk(expr, &mut |e| match e {
+        Expr::Call(c) => names.push(c.func.name),
+        Expr::VectorSelector(vs) => sels.push(vs.matchers.clone()),
+        Expr::MatrixSelector(ms) => sels.push(ms.vs.matchers.clone()),
+        _ => {}
+    });
     for unsupported in ["start_timestamp"] {
         if names.contains(&unsupported) {
             return Some(format!(
@@ -247,8 +230,6 @@ fn skip_reason(state: &LoadedState, cmd: &EvalCmd, expr: &Expr) -> Option<String
             ));
         }
     }
-    let mut sels = Vec::new();
-    selectors(expr, &mut sels);
     let touches = |set: &[Labels]| sels.iter().any(|m| set.iter().any(|l| matches_all(l, m)));
     if touches(&state.histogram_series) {
         return Some("native histograms (selects histogram series)".into());
