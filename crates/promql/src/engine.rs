@@ -144,12 +144,14 @@ impl Engine {
         } else {
             range_value(val, &ev)
         };
-        let (warnings, infos) = ctx.take_annotations().split();
+        let annotations = ctx.take_annotations();
+        let (warnings, infos) = annotations.split();
         Ok(QueryResult {
             value,
             warnings,
             infos,
             peak_samples: ctx.peak_samples(),
+            annotations: annotations.into_vec(),
         })
     }
 }

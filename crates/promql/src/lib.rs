@@ -29,7 +29,7 @@ mod plan;
 pub mod promqltest;
 mod value;
 
-pub use annotations::AnnotationKind;
+pub use annotations::{Annotation, AnnotationKind};
 pub use engine::Engine;
 pub use error::{PromqlError, Result};
 pub use options::{CancelToken, EngineOptions, QueryControl};

@@ -53,6 +53,24 @@ pub struct QueryResult {
     pub infos: Vec<String>,
     /// The most samples the query held in memory at once (Prometheus's `peakSamples`).
     pub peak_samples: usize,
+    /// The same warnings and infos with where they point in the query text.
+    pub annotations: Vec<crate::Annotation>,
+}
+
+impl QueryResult {
+    /// Warnings and infos as Prometheus 3.14's HTTP API shows them, each followed by the
+    /// `(line:col)` of its expression in `query`, the text the query was parsed from.
+    pub fn annotations_for_query(&self, query: &str) -> (Vec<String>, Vec<String>) {
+        let mut w = Vec::new();
+        let mut i = Vec::new();
+        for a in &self.annotations {
+            match a.kind {
+                crate::AnnotationKind::Warning => w.push(a.render(query)),
+                crate::AnnotationKind::Info => i.push(a.render(query)),
+            }
+        }
+        (w, i)
+    }
 }
 
 /// A series of the evaluator: one point per step of the evaluation grid where it has a

@@ -170,14 +170,14 @@ impl<'c, 'q> Evaluator<'c, 'q> {
         let params = param_values(self, a.param.as_ref())?;
         if a.op == AggregateOp::Quantile {
             if params.iter().any(|q| q.is_nan()) {
-                self.annotate(annotations::invalid_quantile(f64::NAN));
+                self.annotate(annotations::invalid_quantile(f64::NAN).at(a.param_span));
             }
             if let Some((lo, hi)) = param_bounds(&params) {
                 if hi > 1.0 {
-                    self.annotate(annotations::invalid_quantile(hi));
+                    self.annotate(annotations::invalid_quantile(hi).at(a.param_span));
                 }
                 if lo < 0.0 {
-                    self.annotate(annotations::invalid_quantile(lo));
+                    self.annotate(annotations::invalid_quantile(lo).at(a.param_span));
                 }
             }
         }

@@ -140,10 +140,10 @@ impl<'c, 'q> Evaluator<'c, 'q> {
                 return Err(PromqlError::exec("Ratio value is NaN"));
             }
             if hi > 1.0 {
-                self.annotate(annotations::invalid_ratio(hi, 1.0));
+                self.annotate(annotations::invalid_ratio(hi, 1.0).at(a.param_span));
             }
             if lo < -1.0 {
-                self.annotate(annotations::invalid_ratio(lo, -1.0));
+                self.annotate(annotations::invalid_ratio(lo, -1.0).at(a.param_span));
             }
         } else {
             if hi < 1.0 {

@@ -83,11 +83,14 @@ impl<'c, 'q> Evaluator<'c, 'q> {
             let l = self.eval(&b.lhs)?;
             let r = self.eval(&b.rhs)?;
             if l.num_points() > 0 && r.num_points() > 0 {
-                self.annotate(crate::annotations::incompatible_types_in_binop(
-                    b.op.as_str(),
-                    "float",
-                    "float",
-                ));
+                self.annotate(
+                    crate::annotations::incompatible_types_in_binop(
+                        b.op.as_str(),
+                        "float",
+                        "float",
+                    )
+                    .at(b.span),
+                );
             }
             return Ok(Val::Vector(Vec::new()));
         }

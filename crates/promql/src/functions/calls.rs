@@ -31,7 +31,7 @@ pub(crate) fn eval_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Result<Val> {
         Func::Sort | Func::SortDesc | Func::SortByLabel | Func::SortByLabelDesc
     ) && !ev.is_instant()
     {
-        ev.annotate(annotations::sort_in_range_query());
+        ev.annotate(annotations::sort_in_range_query().at(c.span));
     }
     instant::eval_instant_call(ev, c)
 }

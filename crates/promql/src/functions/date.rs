@@ -38,7 +38,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Civil date of a count of days since 1970-01-01 (Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -23,10 +23,25 @@ pub(crate) struct Bucket {
     pub count: f64,
 }
 
-/// What fixing the bucket counts found.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// What fixing the bucket counts found: whether counts had to be raised to keep them
+/// monotonic, between which bucket bounds, and by how much at most.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct QuantileFix {
     pub forced_monotonic: bool,
+    pub min_bucket: f64,
+    pub max_bucket: f64,
+    pub max_diff: f64,
+}
+
+impl Default for QuantileFix {
+    fn default() -> Self {
+        QuantileFix {
+            forced_monotonic: false,
+            min_bucket: f64::INFINITY,
+            max_bucket: f64::NEG_INFINITY,
+            max_diff: 0.0,
+        }
+    }
 }
 
 /// Sorts the buckets by bound and merges equal bounds; `None` without a `+Inf` bucket
@@ -71,10 +86,9 @@ pub(crate) fn almost_equal(a: f64, b: f64, eps: f64) -> bool {
 }
 
 /// Ignores float-noise differences and removes decreases between adjacent buckets.
-fn ensure_monotonic(buckets: &mut [Bucket]) -> bool {
-    let mut forced = false;
+fn ensure_monotonic(buckets: &mut [Bucket], fix: &mut QuantileFix) {
     let Some(first) = buckets.first() else {
-        return false;
+        return;
     };
     let mut prev = first.count;
     for b in buckets.iter_mut().skip(1) {
@@ -88,12 +102,14 @@ fn ensure_monotonic(buckets: &mut [Bucket]) -> bool {
         }
         if cur < prev {
             b.count = prev;
-            forced = true;
+            fix.forced_monotonic = true;
+            fix.min_bucket = fix.min_bucket.min(b.upper);
+            fix.max_bucket = fix.max_bucket.max(b.upper);
+            fix.max_diff = fix.max_diff.max(prev - cur);
             continue;
         }
         prev = cur;
     }
-    forced
 }
 
 /// The φ-quantile of classic buckets (Prometheus's `BucketQuantile`).
@@ -111,7 +127,7 @@ pub(crate) fn bucket_quantile(q: f64, buckets: Vec<Bucket>) -> (f64, QuantileFix
     let Some(mut buckets) = sorted_with_inf(buckets) else {
         return (f64::NAN, fix);
     };
-    fix.forced_monotonic = ensure_monotonic(&mut buckets);
+    ensure_monotonic(&mut buckets, &mut fix);
     if buckets.len() < 2 {
         return (f64::NAN, fix);
     }
@@ -254,6 +270,19 @@ pub(crate) fn eval_histogram_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Resul
     };
     let series = ev.eval_vector(input)?;
     let delayed = ev.delayed();
+    let input_span = c.arg_span(match c.func {
+        Func::HistogramQuantile => 1,
+        Func::HistogramFraction => 2,
+        _ => 0,
+    });
+    // Where quantile `k` (of `params`) was written.
+    let quantile_span = |k: usize| {
+        c.arg_span(if c.func == Func::HistogramQuantiles {
+            2 + k
+        } else {
+            0
+        })
+    };
 
     // Bucket series → histogram group (first-seen order), with each series' bound.
     let mut group_of = new_hash_map::<Vec<usize>>(series.len());
@@ -269,7 +298,7 @@ pub(crate) fn eval_histogram_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Resul
                 } else {
                     ""
                 };
-                ev.annotate(annotations::bad_bucket_label(name, le));
+                ev.annotate(annotations::bad_bucket_label(name, le).at(input_span));
                 members.push(None);
                 continue;
             }
@@ -307,10 +336,12 @@ pub(crate) fn eval_histogram_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Resul
     };
     if c.func != Func::HistogramFraction {
         let mut last_bad: Option<u64> = None;
-        for &q in params.iter().flatten() {
-            if (q.is_nan() || !(0.0..=1.0).contains(&q)) && last_bad != Some(q.to_bits()) {
-                last_bad = Some(q.to_bits());
-                ev.annotate(annotations::invalid_quantile(q));
+        for (k, qs) in params.iter().enumerate() {
+            for &q in qs {
+                if (q.is_nan() || !(0.0..=1.0).contains(&q)) && last_bad != Some(q.to_bits()) {
+                    last_bad = Some(q.to_bits());
+                    ev.annotate(annotations::invalid_quantile(q).at(quantile_span(k)));
+                }
             }
         }
     }
@@ -348,7 +379,9 @@ pub(crate) fn eval_histogram_call(ev: &Evaluator<'_, '_>, c: &CallNode) -> Resul
                             } else {
                                 ""
                             };
-                            ev.annotate(annotations::forced_monotonicity(name));
+                            ev.annotate(
+                                annotations::forced_monotonicity(name, t, &fix).at(input_span),
+                            );
                         }
                         out_points[g][qi].push(Sample::new(t, v));
                     }

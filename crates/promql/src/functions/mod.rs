@@ -15,6 +15,7 @@ pub(crate) mod range;
 mod range_call;
 
 pub(crate) use calls::eval_call;
+pub(crate) use date::civil_from_days;
 pub(crate) use extended::{extend_floats, smoothed_value};
 pub(crate) use instant::{go_max, go_min};
 pub(crate) use labels::is_valid_label_name;

@@ -211,7 +211,7 @@ pub(crate) fn stream_range_call(
         if matches!(func, Func::Rate | Func::Increase) {
             if let Some(name) = labels.metric_name() {
                 if !is_counter_name(name) {
-                    ev.annotate(annotations::possible_non_counter(name));
+                    ev.annotate(annotations::possible_non_counter(name).at(c.arg_span(idx)));
                 }
             }
         }
@@ -236,7 +236,7 @@ pub(crate) fn stream_range_call(
     })?;
 
     if let Some(q) = invalid_quantile {
-        ev.annotate(annotations::invalid_quantile(q));
+        ev.annotate(annotations::invalid_quantile(q).at(c.arg_span(0)));
     }
     Ok(())
 }

@@ -249,7 +249,14 @@ fn lower_expr(expr: &Expr, p: &LowerParams, path: PathCtx) -> Result<Node> {
                 .iter()
                 .map(|a| lower_expr(unparen(a), p, inner))
                 .collect::<Result<Vec<_>>>()?;
-            Node::Call(Box::new(CallNode { func, name, args }))
+            let arg_spans = c.args.iter().map(|a| unparen(a).span()).collect();
+            Node::Call(Box::new(CallNode {
+                func,
+                name,
+                args,
+                span: c.span,
+                arg_spans,
+            }))
         }
         Expr::Aggregate(a) => {
             if matches!(a.op, AggregateOp::LimitK | AggregateOp::LimitRatio)
@@ -268,6 +275,11 @@ fn lower_expr(expr: &Expr, p: &LowerParams, path: PathCtx) -> Result<Node> {
             Node::Aggregate(Box::new(AggregateNode {
                 op: a.op,
                 expr: lower_expr(unparen(&a.expr), p, inner)?,
+                param_span: a
+                    .param
+                    .as_deref()
+                    .map(|p| unparen(p).span())
+                    .unwrap_or_default(),
                 param: match &a.param {
                     Some(pe) => Some(lower_expr(unparen(pe), p, inner)?),
                     None => None,
@@ -287,6 +299,7 @@ fn lower_expr(expr: &Expr, p: &LowerParams, path: PathCtx) -> Result<Node> {
                 rhs: lower_expr(&b.rhs, p, inner)?,
                 matching: matching(b),
                 return_bool: b.return_bool,
+                span: b.span,
             }))
         }
     })

@@ -7,7 +7,7 @@
 mod lower;
 
 use promlite_model::Matcher;
-use promlite_promql_parser::{AggregateOp, BinaryOp, ValueType, VectorMatchCardinality};
+use promlite_promql_parser::{AggregateOp, BinaryOp, Span, ValueType, VectorMatchCardinality};
 use promlite_storage::SelectHints;
 
 use crate::functions::Func;
@@ -54,6 +54,16 @@ pub(crate) struct CallNode {
     pub func: Func,
     pub name: &'static str,
     pub args: Vec<Node>,
+    /// Where the call and each argument (without parentheses) were written.
+    pub span: Span,
+    pub arg_spans: Vec<Span>,
+}
+
+impl CallNode {
+    /// Where argument `i` was written (empty when there is none).
+    pub(crate) fn arg_span(&self, i: usize) -> Span {
+        self.arg_spans.get(i).copied().unwrap_or_default()
+    }
 }
 
 /// An aggregation.
@@ -62,6 +72,7 @@ pub(crate) struct AggregateNode {
     pub op: AggregateOp,
     pub expr: Node,
     pub param: Option<Node>,
+    pub param_span: Span,
     /// Sorted grouping labels.
     pub grouping: Vec<String>,
     pub without: bool,
@@ -93,6 +104,7 @@ pub(crate) struct BinaryNode {
     /// Present when both sides are instant vectors.
     pub matching: Option<Matching>,
     pub return_bool: bool,
+    pub span: Span,
 }
 
 /// A string literal.

@@ -197,3 +197,24 @@ fn lookback_and_subquery_step_options() {
     let Value::Vector(v) = r.value else { panic!() };
     assert_eq!(v[0].v, 6.0);
 }
+
+#[test]
+fn annotations_point_into_the_query_text() {
+    let db = MemStorage::new();
+    let mut app = db.appender();
+    let l = Labels::from_pairs([("__name__", "temp"), ("job", "a")]);
+    for i in 0..10 {
+        app.append(None, &l, i * 15_000, 20.0 + i as f64).unwrap();
+    }
+    app.commit().unwrap();
+    let e = Engine::new(EngineOptions::default());
+    let text = "sum(\n  rate(temp[1m])\n)";
+    let r = e
+        .instant_query(&db, &q(text), 120_000, &QueryControl::new())
+        .unwrap();
+    let msg = "PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"temp\"";
+    assert_eq!(r.infos, [msg]);
+    let (warnings, infos) = r.annotations_for_query(text);
+    assert!(warnings.is_empty());
+    assert_eq!(infos, [format!("{msg} (2:8)")]);
+}
