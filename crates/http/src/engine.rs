@@ -132,6 +132,7 @@ impl QueryEngine for PromqlEngine {
                 params.start_ms,
                 &Self::control(params),
             )
+            .map(|r| with_positions(r, &params.query))
             .map_err(api_error_from_promql)
     }
 
@@ -147,8 +148,18 @@ impl QueryEngine for PromqlEngine {
                 params.step_ms,
                 &Self::control(params),
             )
+            .map(|r| with_positions(r, &params.query))
             .map_err(api_error_from_promql)
     }
+}
+
+/// Prometheus 3 ends every warning and info with the position of the expression it is
+/// about (`... "foo" (1:6)`).
+fn with_positions(mut r: QueryResult, query: &str) -> QueryResult {
+    let (warnings, infos) = r.annotations_for_query(query);
+    r.warnings = warnings;
+    r.infos = infos;
+    r
 }
 
 /// Keeps the first `limit` series of a vector or matrix (Prometheus's
