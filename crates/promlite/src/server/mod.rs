@@ -117,8 +117,8 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         .last_success
         .store(1, std::sync::atomic::Ordering::Relaxed);
     reload_status
-        .last_success_time_s
-        .store(clock.now_ms() / 1000, std::sync::atomic::Ordering::Relaxed);
+        .last_success_time_ms
+        .store(clock.now_ms(), std::sync::atomic::Ordering::Relaxed);
     rules.start(&handle);
 
     let readiness = Readiness::new(ReadyState::NotReady);
@@ -128,8 +128,6 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         hostname: hostname(),
-        reload_config_success: true,
-        last_config_time_ms: Some(clock.now_ms()),
         gomaxprocs: std::thread::available_parallelism()
             .map(|n| n.get() as i64)
             .unwrap_or(1),
@@ -159,7 +157,10 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
             reload: reload_status.clone(),
             start_time_s: start_ms as f64 / 1000.0,
         }))
-        .runtime_info(Arc::new(runtime_info))
+        .runtime_info(Arc::new(sources::ServerRuntimeInfo {
+            fixed: runtime_info,
+            reload: reload_status.clone(),
+        }))
         .health(Arc::new(sources::TsdbHealth(Arc::new(db.clone()))))
         .config_yaml(config_yaml)
         .external_labels(external_labels)

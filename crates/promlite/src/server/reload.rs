@@ -85,8 +85,8 @@ impl Reloader {
             Ok(()) => {
                 self.status.last_success.store(1, Ordering::Relaxed);
                 self.status
-                    .last_success_time_s
-                    .store(self.clock.now_ms() / 1000, Ordering::Relaxed);
+                    .last_success_time_ms
+                    .store(self.clock.now_ms(), Ordering::Relaxed);
                 tracing::info!("Completed loading of configuration file");
             }
             Err(e) => {

@@ -15,8 +15,8 @@ use promlite_scrape::ScrapeManager;
 pub struct ReloadStatus {
     /// 1 when the last reload succeeded.
     pub last_success: AtomicU64,
-    /// Unix seconds of the last successful reload.
-    pub last_success_time_s: AtomicI64,
+    /// Unix milliseconds of the last successful reload.
+    pub last_success_time_ms: AtomicI64,
     /// Failed reloads since start.
     pub failures_total: AtomicU64,
 }
@@ -266,7 +266,7 @@ impl MetricsSource for SelfMetrics {
             "prometheus_config_last_reload_success_timestamp_seconds",
             "Timestamp of the last successful configuration reload.",
             "gauge",
-            self.reload.last_success_time_s.load(Ordering::Relaxed) as f64,
+            (self.reload.last_success_time_ms.load(Ordering::Relaxed) / 1000) as f64,
         );
         self.process_metrics(&mut e);
         e.out.push_str(&self.tsdb.metrics().to_prometheus_text());

@@ -2,12 +2,15 @@
 //! storage engine to the HTTP API through its source traits.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use promlite_http as http;
 use promlite_model::Labels;
 use promlite_rules::{Notifier, RuleGroupView, RuleKindView, RuleManager};
 use promlite_scrape::ScrapeManager;
+
+use super::self_metrics::ReloadStatus;
 
 /// `/api/v1/targets` and the metadata endpoints, from the scrape manager.
 pub struct ScrapeSource(pub Arc<ScrapeManager>);
@@ -174,6 +177,26 @@ impl http::AlertmanagersSource for AlertmanagersSource {
 
     fn dropped(&self) -> Vec<String> {
         Vec::new()
+    }
+}
+
+/// `/api/v1/status/runtimeinfo`: the facts fixed at start plus the live ones (reload
+/// outcome, threads).
+pub struct ServerRuntimeInfo {
+    pub fixed: http::RuntimeInfo,
+    pub reload: Arc<ReloadStatus>,
+}
+
+impl http::RuntimeInfoSource for ServerRuntimeInfo {
+    fn runtime_info(&self) -> http::RuntimeInfo {
+        let last_ms = self.reload.last_success_time_ms.load(Ordering::Relaxed);
+        http::RuntimeInfo {
+            reload_config_success: self.reload.last_success.load(Ordering::Relaxed) == 1,
+            last_config_time_ms: (last_ms > 0).then_some(last_ms),
+            goroutine_count: i64::try_from(super::process::ProcessStats::read().threads)
+                .unwrap_or(0),
+            ..self.fixed.clone()
+        }
     }
 }
 

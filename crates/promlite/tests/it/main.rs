@@ -1,0 +1,10 @@
+//! Integration tests of the `promlite` binary: each test starts the real server (and,
+//! where installed, Debian's node-exporter and Alertmanager) on 127.0.0.1 with free
+//! ports and a temp data directory, and talks to it over HTTP like its users do.
+
+mod support;
+
+mod node_exporter;
+mod reload;
+mod scrape_targets;
+mod self_scrape;

@@ -1,0 +1,180 @@
+//! Config reloads on the running binary: SIGHUP and `POST /-/reload` (only with
+//! `--web.enable-lifecycle`, 403 without) apply a new config without losing data; a bad
+//! config is refused, the old one keeps running and
+//! `prometheus_config_last_reload_successful` drops to 0.
+
+use std::time::Duration;
+
+use crate::support::{Promlite, Reply, Start, TargetServer, Workspace};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn config(target: &str, jobs: &[&str], rule_file: Option<&str>) -> String {
+    let mut s = String::from(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n",
+    );
+    if let Some(f) = rule_file {
+        s.push_str(&format!("rule_files: [\"{f}\"]\n"));
+    }
+    s.push_str("scrape_configs:\n");
+    for job in jobs {
+        s.push_str(&format!(
+            "  - job_name: {job}\n    static_configs: [{{targets: [\"{target}\"]}}]\n"
+        ));
+    }
+    s
+}
+
+fn reload_ok(p: &Promlite) -> f64 {
+    p.self_metric("prometheus_config_last_reload_successful ")
+        .expect("prometheus_config_last_reload_successful")
+}
+
+fn runtime_reload_success(p: &Promlite) -> serde_json::Value {
+    p.api("/api/v1/status/runtimeinfo")["reloadConfigSuccess"].clone()
+}
+
+/// Newest sample timestamp of `up{job}` (seconds).
+fn last_up_time(p: &Promlite, job: &str) -> f64 {
+    p.query(&format!("timestamp(up{{job=\"{job}\"}})"))
+        .first()
+        .map(Promlite::value)
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn sighup_and_http_reload_apply_configs_and_refuse_bad_ones() {
+    let target = TargetServer::start();
+    target.set("/metrics", Reply::text("reload_metric 1\n"));
+    let t = target.addr.clone();
+    let ws = Workspace::new();
+    ws.write(
+        "rules.yml",
+        "groups:\n  - name: first\n    rules:\n      - record: job:reload_metric:sum\n        expr: sum by (job) (reload_metric)\n",
+    );
+    let rules = ws.path("rules.yml").display().to_string();
+    let p = Promlite::start(
+        &ws,
+        Start::config(&config(&t, &["a"], Some(&rules))).arg("--web.enable-lifecycle"),
+    );
+    p.wait_for_series("up{job=\"a\"}", WAIT);
+    p.wait_for_series("job:reload_metric:sum", WAIT);
+    assert_eq!(reload_ok(&p), 1.0);
+    let scrapes_before = Promlite::value(&p.query("count_over_time(up{job=\"a\"}[1h])")[0]);
+
+    // SIGHUP: a new job appears.
+    ws.write("prometheus.yml", &config(&t, &["a", "b"], Some(&rules)));
+    p.signal(libc::SIGHUP);
+    p.wait_for_series("up{job=\"b\"}", WAIT);
+
+    // POST /-/reload: another one, and the rule group changes too.
+    ws.write(
+        "rules.yml",
+        "groups:\n  - name: second\n    rules:\n      - record: job:reload_metric:count\n        expr: count by (job) (reload_metric)\n",
+    );
+    ws.write(
+        "prometheus.yml",
+        &config(&t, &["a", "b", "c"], Some(&rules)),
+    );
+    let r = p.post("/-/reload", "");
+    assert_eq!(r.status, 200, "{}", r.text());
+    p.wait_for_series("up{job=\"c\"}", WAIT);
+    p.wait_for_series("job:reload_metric:count", WAIT);
+    let groups = p.api("/api/v1/rules");
+    assert_eq!(groups["groups"][0]["name"], "second", "{groups}");
+    assert_eq!(reload_ok(&p), 1.0);
+    assert_eq!(runtime_reload_success(&p), true);
+
+    // Nothing scraped before the reloads was lost.
+    let since_start = p.query("count_over_time(up{job=\"a\"}[1h])");
+    assert!(
+        Promlite::value(&since_start[0]) > scrapes_before,
+        "{since_start:?} vs {scrapes_before}"
+    );
+    // The removed group's series ends with a staleness marker (two intervals after the
+    // reload) but keeps its samples.
+    p.eventually("removed rule's series stale", WAIT, || {
+        if p.query("job:reload_metric:sum").is_empty() {
+            Ok(())
+        } else {
+            Err("still there".into())
+        }
+    });
+    assert_eq!(
+        p.query("last_over_time(job:reload_metric:sum[1h])").len(),
+        1
+    );
+
+    // A bad config over HTTP: 500 naming the problem; the old config keeps running.
+    ws.write(
+        "prometheus.yml",
+        &format!(
+            "{}    scrape_intervall: 5s\n",
+            config(&t, &["a", "b", "c", "d"], None)
+        ),
+    );
+    let r = p.post("/-/reload", "");
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert!(r.text().contains("scrape_intervall"), "{}", r.text());
+    assert_eq!(reload_ok(&p), 0.0);
+    assert_eq!(runtime_reload_success(&p), false);
+    let before = last_up_time(&p, "c");
+    p.eventually("job c still scraped", WAIT, || {
+        if last_up_time(&p, "c") > before {
+            Ok(())
+        } else {
+            Err("no new scrape of job c".into())
+        }
+    });
+    assert!(p.query("up{job=\"d\"}").is_empty());
+    assert_eq!(p.api("/api/v1/rules")["groups"][0]["name"], "second");
+
+    // A bad rule file is refused too, and the rules keep running.
+    ws.write(
+        "rules.yml",
+        "groups:\n  - name: third\n    rules:\n      - record: x\n        expr: sum(\n",
+    );
+    ws.write(
+        "prometheus.yml",
+        &config(&t, &["a", "b", "c"], Some(&rules)),
+    );
+    p.signal(libc::SIGHUP);
+    p.eventually("reload failure after SIGHUP", WAIT, || {
+        if reload_ok(&p) == 0.0 {
+            Ok(())
+        } else {
+            Err("still 1".into())
+        }
+    });
+    assert_eq!(p.api("/api/v1/rules")["groups"][0]["name"], "second");
+
+    // Fixed: success again.
+    ws.write(
+        "rules.yml",
+        "groups:\n  - name: second\n    rules:\n      - record: job:reload_metric:count\n        expr: count by (job) (reload_metric)\n",
+    );
+    p.signal(libc::SIGHUP);
+    p.eventually("reload success after fix", WAIT, || {
+        if reload_ok(&p) == 1.0 {
+            Ok(())
+        } else {
+            Err("still 0".into())
+        }
+    });
+    assert_eq!(runtime_reload_success(&p), true);
+}
+
+#[test]
+fn lifecycle_endpoints_need_the_flag() {
+    let ws = Workspace::new();
+    let target = TargetServer::start();
+    target.set("/metrics", Reply::text("m 1\n"));
+    let p = Promlite::start(&ws, Start::config(&config(&target.addr, &["a"], None)));
+    let r = p.post("/-/reload", "");
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text().trim(), "Lifecycle API is not enabled.");
+    let r = p.post("/-/quit", "");
+    assert_eq!(r.status, 403);
+    // Still running.
+    assert_eq!(p.get("/-/healthy").status, 200);
+}
