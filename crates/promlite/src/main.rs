@@ -24,9 +24,11 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Some(Command::Check(CheckCommand::Config { files })) => {
+            commands::check::require_existing(&files)?;
             Ok(commands::check::check_config(&files))
         }
         Some(Command::Check(CheckCommand::Rules { files })) => {
+            commands::check::require_existing(&files)?;
             Ok(commands::check::check_rules(&files))
         }
         Some(Command::Test(TestCommand::Promql {

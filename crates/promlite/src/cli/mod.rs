@@ -112,7 +112,7 @@ pub enum QueryCommand {
         #[arg(long)]
         time: Option<String>,
         /// Output format: promql (default) or json.
-        #[arg(long, short = 'o')]
+        #[arg(long = "format", short = 'o', alias = "output")]
         output: Option<String>,
     },
     /// Run a range query.
@@ -126,7 +126,7 @@ pub enum QueryCommand {
         #[arg(long)]
         step: Option<String>,
         /// Output format: promql (default) or json.
-        #[arg(long, short = 'o')]
+        #[arg(long = "format", short = 'o', alias = "output")]
         output: Option<String>,
     },
 }

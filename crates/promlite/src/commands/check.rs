@@ -4,6 +4,15 @@ use std::path::Path;
 
 use promlite_config::Config;
 
+/// Refuses to start when a named file is missing, before checking any, as promtool's
+/// flag parser does (`promlite: error: path 'x.yml' does not exist, try --help`).
+pub fn require_existing(files: &[String]) -> anyhow::Result<()> {
+    match files.iter().find(|f| !Path::new(f).exists()) {
+        Some(missing) => anyhow::bail!("path '{missing}' does not exist, try --help"),
+        None => Ok(()),
+    }
+}
+
 /// Checks config files and the rule files they reference; returns the exit code
 /// (0 when every file is valid, 1 otherwise), printing like `promtool check config`.
 pub fn check_config(files: &[String]) -> i32 {
@@ -57,13 +66,25 @@ pub fn check_rules(files: &[String]) -> i32 {
 
 fn check_one_rules_file(file: &str) -> Result<(), ()> {
     let report = promlite_rules::check_rules_files(&[file]);
-    // promtool prints FAILED blocks on stderr and the rest on stdout.
-    let text = report.render();
-    if report.success() {
-        print!("{text}");
-        Ok(())
-    } else {
-        eprint!("{text}");
+    let mut failed = false;
+    // promtool prints "Checking" and the blank line after each file on stdout, and
+    // only the FAILED block on stderr.
+    for f in &report.files {
+        println!("Checking {}", f.path);
+        if f.errors.is_empty() {
+            println!("  SUCCESS: {} rules found", f.rules_found.unwrap_or(0));
+        } else {
+            failed = true;
+            eprintln!("  FAILED:");
+            for e in &f.errors {
+                eprintln!("{e}");
+            }
+        }
+        println!();
+    }
+    if failed {
         Err(())
+    } else {
+        Ok(())
     }
 }

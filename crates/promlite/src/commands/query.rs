@@ -52,7 +52,12 @@ pub fn run(cmd: QueryCommand) -> anyhow::Result<i32> {
         .build()?;
     match runtime.block_on(query(&server, &expr, &q, json)) {
         Ok(text) => {
-            print!("{text}");
+            // promtool's JSON output is one encoded value and a newline.
+            if json {
+                println!("{text}");
+            } else {
+                print!("{text}");
+            }
             Ok(0)
         }
         Err(e) => {

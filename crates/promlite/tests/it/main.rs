@@ -4,7 +4,10 @@
 
 mod support;
 
+mod endpoints;
 mod node_exporter;
 mod reload;
+mod restart;
 mod scrape_targets;
 mod self_scrape;
+mod tools;
