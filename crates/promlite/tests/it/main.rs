@@ -4,10 +4,12 @@
 
 mod support;
 
+mod alerting;
 mod endpoints;
 mod node_exporter;
 mod reload;
 mod restart;
 mod scrape_targets;
+mod seeds;
 mod self_scrape;
 mod tools;

@@ -106,7 +106,7 @@ scrape_configs:
     p.eventually("200k huge series", Duration::from_secs(60), || {
         let r = p.query("count(huge_metric{job=\"huge\"})");
         match r.first().map(Promlite::value) {
-            Some(n) if n == 200_000.0 => Ok(()),
+            Some(200_000.0) => Ok(()),
             other => Err(format!("count = {other:?}")),
         }
     });
@@ -269,7 +269,7 @@ scrape_configs:
     down.stop();
     p.eventually("up of the stopped target = 0", WAIT, || {
         match up_of(&p, "down") {
-            Some(v) if v == 0.0 => Ok(()),
+            Some(0.0) => Ok(()),
             other => Err(format!("up = {other:?}")),
         }
     });

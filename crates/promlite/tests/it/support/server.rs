@@ -97,8 +97,6 @@ pub struct Start {
     pub config: Option<String>,
     /// Extra flags.
     pub args: Vec<String>,
-    /// Listen on this port (needed when the config refers to promlite itself).
-    pub port: Option<u16>,
 }
 
 impl Start {
@@ -113,11 +111,6 @@ impl Start {
         self.args.push(a.to_string());
         self
     }
-
-    pub fn port(mut self, port: u16) -> Start {
-        self.port = Some(port);
-        self
-    }
 }
 
 impl Promlite {
@@ -129,7 +122,7 @@ impl Promlite {
             .as_deref()
             .map(|text| ws.write("prometheus.yml", text));
         for attempt in 0..5 {
-            let port = opts.port.unwrap_or_else(free_port);
+            let port = free_port();
             let addr = format!("127.0.0.1:{port}");
             let log_path = ws.path(&format!("promlite-{port}-{attempt}.log"));
             let log = std::fs::File::create(&log_path).expect("create log");
@@ -152,7 +145,7 @@ impl Promlite {
             };
             match p.wait_ready() {
                 Ok(()) => return p,
-                Err(log) if log.contains("listening on") && opts.port.is_none() => continue,
+                Err(log) if log.contains("listening on") => continue,
                 Err(log) => panic!("promlite did not start:\n{log}"),
             }
         }

@@ -37,10 +37,13 @@ impl Reply {
     }
 }
 
+/// Computes a reply per request (e.g. counters that grow with every scrape).
+pub type Responder = Arc<dyn Fn() -> Reply + Send + Sync>;
+
 #[derive(Default)]
 struct Shared {
     replies: Mutex<HashMap<String, Reply>>,
-    requests: AtomicU64,
+    responders: Mutex<HashMap<String, Responder>>,
     gzip_sent: AtomicU64,
     stop: AtomicBool,
 }
@@ -78,9 +81,13 @@ impl TargetServer {
             .insert(path.to_string(), reply);
     }
 
-    /// Requests answered so far.
-    pub fn requests(&self) -> u64 {
-        self.shared.requests.load(Ordering::SeqCst)
+    /// Answers `path` with whatever `responder` returns at each request.
+    pub fn set_responder(&self, path: &str, responder: Responder) {
+        self.shared
+            .responders
+            .lock()
+            .expect("responders lock")
+            .insert(path.to_string(), responder);
     }
 
     /// Responses sent gzip-encoded so far.
@@ -142,19 +149,24 @@ fn serve_one(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         let l = l.to_ascii_lowercase();
         l.starts_with("accept-encoding:") && l.contains("gzip")
     });
-    shared.requests.fetch_add(1, Ordering::SeqCst);
-    let reply = shared
+    let responder = shared
+        .responders
+        .lock()
+        .expect("responders lock")
+        .get(&path)
+        .cloned();
+    let fixed = shared
         .replies
         .lock()
         .expect("replies lock")
         .get(&path)
-        .cloned()
-        .unwrap_or(Reply {
-            status: 404,
-            content_type: "text/plain".into(),
-            body: b"not found\n".to_vec(),
-            gzip: false,
-        });
+        .cloned();
+    let reply = responder.map(|r| r()).or(fixed).unwrap_or(Reply {
+        status: 404,
+        content_type: "text/plain".into(),
+        body: b"not found\n".to_vec(),
+        gzip: false,
+    });
     let mut body = reply.body;
     let mut extra = String::new();
     if reply.gzip && accepts_gzip {
