@@ -222,13 +222,17 @@ fn query_subcommands_against_a_running_server() {
     );
     let p = Promlite::start(&ws, Start::config(&config));
     p.wait_for_series("q_metric", Duration::from_secs(20));
-    p.eventually("three scrapes", Duration::from_secs(20), || {
-        let n = p.query("count_over_time(q_metric{k=\"a\"}[1m])");
-        match n.first().map(Promlite::value) {
-            Some(c) if c >= 3.0 => Ok(()),
-            other => Err(format!("{other:?}")),
-        }
-    });
+    p.eventually(
+        "five scrapes (the range query below needs a sample before its first step)",
+        Duration::from_secs(20),
+        || {
+            let n = p.query("count_over_time(q_metric{k=\"a\"}[1m])");
+            match n.first().map(Promlite::value) {
+                Some(c) if c >= 5.0 => Ok(()),
+                other => Err(format!("{other:?}")),
+            }
+        },
+    );
     let t = Promlite::value(&p.query("timestamp(q_metric{k=\"a\"})")[0]);
     let url = format!("http://{}", p.addr);
     let time = format!("{t}");
