@@ -43,6 +43,35 @@ pub struct ServerFlags {
     #[arg(long = "web.max-connections", default_value_t = 512)]
     pub web_max_connections: u32,
 
+    /// Regex for CORS origin; fully anchored. Example: 'https?://(domain1|domain2)\.com'.
+    #[arg(long = "web.cors.origin", default_value = ".*")]
+    pub web_cors_origin: String,
+
+    /// [EXPERIMENTAL] Path to a configuration file that can enable TLS or authentication.
+    /// Not supported by promlite: it refuses to start rather than serve without the
+    /// protection the file asks for.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config_file: Option<String>,
+
+    /// Accepted for compatibility; promlite has no console templates.
+    #[arg(long = "web.console.templates", default_value = "consoles")]
+    pub web_console_templates: String,
+
+    /// Accepted for compatibility; promlite has no console templates.
+    #[arg(long = "web.console.libraries", default_value = "console_libraries")]
+    pub web_console_libraries: String,
+
+    /// Accepted for compatibility; promlite's landing page has a fixed title.
+    #[arg(
+        long = "web.page-title",
+        default_value = "Prometheus Time Series Collection and Processing Server"
+    )]
+    pub web_page_title: String,
+
+    /// Accepted for compatibility; promlite serves no user assets.
+    #[arg(long = "web.user-assets", default_value = "")]
+    pub web_user_assets: String,
+
     /// Base path for metrics storage.
     #[arg(long = "storage.tsdb.path", default_value = "data/")]
     pub storage_tsdb_path: String,
@@ -74,6 +103,21 @@ pub struct ServerFlags {
     /// Do not create a lockfile in the data directory.
     #[arg(long = "storage.tsdb.no-lockfile")]
     pub storage_tsdb_no_lockfile: bool,
+
+    /// Accepted for compatibility: promlite always compresses WAL records (snappy).
+    #[arg(
+        long = "storage.tsdb.wal-compression",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        hide = true
+    )]
+    pub storage_tsdb_wal_compression: bool,
+
+    /// How long to wait flushing sample on shutdown or config reload.
+    #[arg(long = "storage.remote.flush-deadline", default_value = "1m")]
+    pub storage_remote_flush_deadline: String,
 
     /// Maximum time a query may take before being aborted.
     #[arg(long = "query.timeout", default_value = "2m")]
@@ -145,6 +189,16 @@ impl ServerFlags {
                 self.web_enable_remote_write_receiver.to_string(),
             ),
             ("web.external-url", self.web_external_url.clone()),
+            ("web.cors.origin", self.web_cors_origin.clone()),
+            ("web.config.file", opt(&self.web_config_file)),
+            ("web.console.templates", self.web_console_templates.clone()),
+            ("web.console.libraries", self.web_console_libraries.clone()),
+            ("web.page-title", self.web_page_title.clone()),
+            ("web.user-assets", self.web_user_assets.clone()),
+            (
+                "storage.remote.flush-deadline",
+                self.storage_remote_flush_deadline.clone(),
+            ),
             ("web.route-prefix", self.web_route_prefix.clone()),
             ("web.read-timeout", self.web_read_timeout.clone()),
             ("web.max-connections", self.web_max_connections.to_string()),

@@ -6,6 +6,7 @@ mod reload;
 mod self_metrics;
 mod settings;
 mod sources;
+mod web;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,11 +24,8 @@ use promlite_scrape::{ScrapeManager, ScrapeManagerOptions};
 use promlite_storage::{Appendable, Queryable, StorageAdmin};
 
 use crate::cli::ServerFlags;
-use reload::{Reloader, ServerLifecycle};
+use reload::{Reloader, SelfScrape, ServerLifecycle};
 use self_metrics::{ReloadStatus, SelfMetrics};
-
-/// How long shutdown waits for remote write queues to drain.
-const REMOTE_FLUSH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Runs the server until SIGINT/SIGTERM or `/-/quit`; returns the exit code.
 pub fn run(flags: ServerFlags) -> anyhow::Result<i32> {
@@ -45,8 +43,24 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     let start_ms = clock.now_ms();
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Starting promlite");
 
-    let self_scrape_address = settings::self_scrape_address(&flags.web_listen_address);
-    let bootstrap = Reloader::load_config(flags.config_file.as_deref(), &self_scrape_address)
+    if let Some(file) = &flags.web_config_file {
+        anyhow::bail!(
+            "--web.config.file={file}: TLS and authentication are not supported by promlite; \
+             serve it behind a reverse proxy that provides them"
+        );
+    }
+    let host = hostname();
+    let web = web::web_settings(&flags, &host)?;
+    let cors_origin = web::cors_origin(&flags.web_cors_origin)?;
+    let flush_deadline = settings::remote_flush_deadline(&flags)?;
+    let self_scrape = SelfScrape {
+        address: settings::self_scrape_address(&flags.web_listen_address),
+        metrics_path: match web.route_prefix.as_str() {
+            "/" => "/metrics".to_string(),
+            prefix => format!("{prefix}/metrics"),
+        },
+    };
+    let bootstrap = Reloader::load_config(flags.config_file.as_deref(), &self_scrape)
         .map_err(|e| anyhow::anyhow!(e))?;
 
     let tsdb_opts = settings::tsdb_options(&flags, &bootstrap, clock.clone())?;
@@ -84,7 +98,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         async move { notifier.run().await }
     });
     let rules = Arc::new(RuleManager::new(
-        settings::rule_options(&flags)?,
+        settings::rule_options(&flags, &web.external_url)?,
         RuleManagerDeps {
             clock: clock.clone(),
             querier: Arc::new(EngineQuerier::new(engine.clone(), queryable.clone())),
@@ -100,7 +114,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     let external_labels = SharedValue::new(Labels::empty());
     let reloader = Arc::new(Reloader {
         config_file: flags.config_file.as_ref().map(PathBuf::from),
-        self_scrape_address,
+        self_scrape,
         scrape: scrape.clone(),
         rules: rules.clone(),
         notifier: notifier.clone(),
@@ -127,7 +141,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         cwd: std::env::current_dir()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
-        hostname: hostname(),
+        hostname: host,
         gomaxprocs: std::thread::available_parallelism()
             .map(|n| n.get() as i64)
             .unwrap_or(1),
@@ -167,6 +181,12 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         .flags(flags.as_pairs().into_iter().collect())
         .readiness(readiness.clone())
         .enable_lifecycle(flags.web_enable_lifecycle)
+        .cors_origin(cors_origin)
+        .max_concurrent_queries(
+            usize::try_from(flags.query_max_concurrency)
+                .unwrap_or(1)
+                .max(1),
+        )
         .lookback_delta_ms(settings::engine_options(&flags, &bootstrap)?.lookback_delta_ms);
     // The admin handle also serves /api/v1/status/tsdb; the flag only gates the
     // delete and tombstone endpoints.
@@ -177,6 +197,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     if flags.web_enable_remote_write_receiver {
         app = app.merge(remote_write_route(appendable.clone(), clock.clone()));
     }
+    let app = web::under_route_prefix(app, &web.route_prefix);
 
     let listener = tokio::net::TcpListener::bind(&flags.web_listen_address)
         .await
@@ -201,7 +222,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     scrape.stop().await;
     rules.stop();
     notifier.shutdown().await;
-    remote.shutdown(REMOTE_FLUSH_DEADLINE).await;
+    remote.shutdown(flush_deadline).await;
     tokio::task::spawn_blocking(move || db.close())
         .await
         .context("closing storage")?

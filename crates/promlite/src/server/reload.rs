@@ -14,11 +14,20 @@ use promlite_scrape::ScrapeManager;
 
 use super::self_metrics::ReloadStatus;
 
+/// Where promlite finds its own `/metrics` when it runs without a config file.
+#[derive(Debug, Clone)]
+pub struct SelfScrape {
+    /// `host:port`.
+    pub address: String,
+    /// `/metrics`, or `<route prefix>/metrics`.
+    pub metrics_path: String,
+}
+
 /// Everything a reload touches.
 pub struct Reloader {
     pub config_file: Option<PathBuf>,
     /// Used for the self-scrape config when there is no config file.
-    pub self_scrape_address: String,
+    pub self_scrape: SelfScrape,
     pub scrape: Arc<ScrapeManager>,
     pub rules: Arc<RuleManager>,
     pub notifier: Arc<Notifier>,
@@ -33,18 +42,24 @@ impl Reloader {
     /// Reads the config file (or builds the self-scrape config).
     pub fn load(&self) -> Result<Config, String> {
         let file = self.config_file.as_ref().map(|p| p.display().to_string());
-        Reloader::load_config(file.as_deref(), &self.self_scrape_address)
+        Reloader::load_config(file.as_deref(), &self.self_scrape)
     }
 
     /// Reads `config_file`, or without one the config that scrapes promlite itself.
     pub fn load_config(
         config_file: Option<&str>,
-        self_scrape_address: &str,
+        self_scrape: &SelfScrape,
     ) -> Result<Config, String> {
         match config_file {
             Some(path) => Config::load_file(path)
                 .map_err(|e| format!("couldn't load configuration (--config.file={path:?}): {e}")),
-            None => Ok(Config::self_scrape(self_scrape_address)),
+            None => {
+                let mut cfg = Config::self_scrape(&self_scrape.address);
+                for job in &mut cfg.scrape_configs {
+                    job.metrics_path.clone_from(&self_scrape.metrics_path);
+                }
+                Ok(cfg)
+            }
         }
     }
 

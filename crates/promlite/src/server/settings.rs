@@ -97,9 +97,12 @@ pub fn self_scrape_address(listen: &str) -> String {
 }
 
 /// The rule manager's flag settings.
-pub fn rule_options(flags: &ServerFlags) -> anyhow::Result<promlite_rules::RuleManagerOptions> {
+pub fn rule_options(
+    flags: &ServerFlags,
+    external_url: &str,
+) -> anyhow::Result<promlite_rules::RuleManagerOptions> {
     Ok(promlite_rules::RuleManagerOptions {
-        external_url: flags.web_external_url.clone(),
+        external_url: external_url.to_string(),
         resend_delay: duration_flag("rules.alert.resend-delay", &flags.rules_alert_resend_delay)?,
         outage_tolerance: duration_flag(
             "rules.alert.for-outage-tolerance",
@@ -110,6 +113,14 @@ pub fn rule_options(flags: &ServerFlags) -> anyhow::Result<promlite_rules::RuleM
             &flags.rules_alert_for_grace_period,
         )?,
     })
+}
+
+/// `--storage.remote.flush-deadline`.
+pub fn remote_flush_deadline(flags: &ServerFlags) -> anyhow::Result<Duration> {
+    duration_flag(
+        "storage.remote.flush-deadline",
+        &flags.storage_remote_flush_deadline,
+    )
 }
 
 /// A shared system clock.

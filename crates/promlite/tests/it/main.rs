@@ -13,3 +13,4 @@ mod scrape_targets;
 mod seeds;
 mod self_scrape;
 mod tools;
+mod web_flags;

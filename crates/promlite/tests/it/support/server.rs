@@ -78,6 +78,8 @@ pub struct Promlite {
     child: Option<Child>,
     /// `127.0.0.1:<port>`.
     pub addr: String,
+    /// The route prefix every request path gets (empty, or e.g. `/prom`).
+    pub prefix: String,
     log_path: PathBuf,
 }
 
@@ -93,8 +95,12 @@ impl Drop for Promlite {
 /// Starting options.
 #[derive(Default, Clone)]
 pub struct Start {
-    /// Written to `prometheus.yml` in the workspace and passed as `--config.file`.
+    /// Written to `prometheus.yml` in the workspace and passed as `--config.file`;
+    /// `{{PORT}}` becomes promlite's own port.
     pub config: Option<String>,
+    /// The route prefix the server is started with (`--web.external-url` or
+    /// `--web.route-prefix`), prepended to every request of the helpers.
+    pub prefix: String,
     /// Extra flags.
     pub args: Vec<String>,
 }
@@ -107,6 +113,11 @@ impl Start {
         }
     }
 
+    pub fn prefix(mut self, prefix: &str) -> Start {
+        self.prefix = prefix.to_string();
+        self
+    }
+
     pub fn arg(mut self, a: &str) -> Start {
         self.args.push(a.to_string());
         self
@@ -117,13 +128,15 @@ impl Promlite {
     /// Starts promlite on `ws` (data in `ws/data`) and waits until `/-/ready` answers 200.
     /// A port lost to another process between choosing and binding is retried.
     pub fn start(ws: &Workspace, opts: Start) -> Promlite {
-        let config = opts
-            .config
-            .as_deref()
-            .map(|text| ws.write("prometheus.yml", text));
         for attempt in 0..5 {
             let port = free_port();
             let addr = format!("127.0.0.1:{port}");
+            let config = opts.config.as_deref().map(|text| {
+                ws.write(
+                    "prometheus.yml",
+                    &text.replace("{{PORT}}", &port.to_string()),
+                )
+            });
             let log_path = ws.path(&format!("promlite-{port}-{attempt}.log"));
             let log = std::fs::File::create(&log_path).expect("create log");
             let mut cmd = Command::new(PROMLITE);
@@ -141,6 +154,7 @@ impl Promlite {
             let mut p = Promlite {
                 child: Some(child),
                 addr,
+                prefix: opts.prefix.clone(),
                 log_path,
             };
             match p.wait_ready() {
@@ -161,7 +175,7 @@ impl Promlite {
                     return Err(format!("exited with {status}:\n{}", self.log()));
                 }
             }
-            if let Ok(r) = http::get(&self.addr, "/-/ready") {
+            if let Ok(r) = http::get(&self.addr, &format!("{}/-/ready", self.prefix)) {
                 if r.status == 200 {
                     return Ok(());
                 }
@@ -211,13 +225,17 @@ impl Promlite {
         }
     }
 
+    /// `GET <prefix><path>`.
     pub fn get(&self, path: &str) -> Response {
-        http::get(&self.addr, path).unwrap_or_else(|e| panic!("GET {path}: {e}\n{}", self.log()))
+        let full = format!("{}{path}", self.prefix);
+        http::get(&self.addr, &full).unwrap_or_else(|e| panic!("GET {full}: {e}\n{}", self.log()))
     }
 
+    /// `POST <prefix><path>` with a form body.
     pub fn post(&self, path: &str, form: &str) -> Response {
-        http::post_form(&self.addr, path, form)
-            .unwrap_or_else(|e| panic!("POST {path}: {e}\n{}", self.log()))
+        let full = format!("{}{path}", self.prefix);
+        http::post_form(&self.addr, &full, form)
+            .unwrap_or_else(|e| panic!("POST {full}: {e}\n{}", self.log()))
     }
 
     /// `GET path` whose JSON envelope must say `success`; returns `data`.
