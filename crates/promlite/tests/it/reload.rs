@@ -85,12 +85,20 @@ fn sighup_and_http_reload_apply_configs_and_refuse_bad_ones() {
     assert_eq!(reload_ok(&p), 1.0);
     assert_eq!(runtime_reload_success(&p), true);
 
-    // Nothing scraped before the reloads was lost.
-    let since_start = p.query("count_over_time(up{job=\"a\"}[1h])");
+    // Nothing scraped before the reloads was lost, and job a kept being scraped.
+    let since_start = Promlite::value(&p.query("count_over_time(up{job=\"a\"}[1h])")[0]);
     assert!(
-        Promlite::value(&since_start[0]) > scrapes_before,
-        "{since_start:?} vs {scrapes_before}"
+        since_start >= scrapes_before,
+        "{since_start} < {scrapes_before}"
     );
+    p.eventually("job a scraped on", WAIT, || {
+        let n = Promlite::value(&p.query("count_over_time(up{job=\"a\"}[1h])")[0]);
+        if n > scrapes_before {
+            Ok(())
+        } else {
+            Err(format!("{n} samples"))
+        }
+    });
     // The removed group's series ends with a staleness marker (two intervals after the
     // reload) but keeps its samples.
     p.eventually("removed rule's series stale", WAIT, || {
