@@ -46,6 +46,10 @@ impl BitWriter {
     }
 
     /// Writes the low `nbits` bits of `value`, most significant first (`nbits` ≤ 64).
+    ///
+    /// The bits that fit are merged into the partly filled last byte; the rest, at most
+    /// 64, are left-aligned in a u64 and appended with one 8-byte copy, then the vector
+    /// is cut back to the bytes really used (no per-byte loop).
     #[inline]
     pub fn write_bits(&mut self, value: u64, nbits: u32) {
         debug_assert!(nbits <= 64);
@@ -57,26 +61,34 @@ impl BitWriter {
         } else {
             value & ((1u64 << nbits) - 1)
         };
-        let mut remaining = nbits;
-        // Top up the partly filled last byte.
-        if self.free_bits > 0 {
-            let take = remaining.min(u32::from(self.free_bits));
-            let chunk = (value >> (remaining - take)) & ((1u64 << take) - 1);
-            self.free_bits -= take as u8;
+        let free = u32::from(self.free_bits);
+        if nbits <= free {
+            let left = free - nbits;
             if let Some(last) = self.bytes.last_mut() {
-                *last |= (chunk as u8) << self.free_bits;
+                *last |= (value << left) as u8;
             }
-            remaining -= take;
+            self.free_bits = left as u8;
+            return;
         }
-        // Whole bytes, then the start of a new partial byte.
-        while remaining >= 8 {
-            remaining -= 8;
-            self.bytes.push((value >> remaining) as u8);
+        // 1 ≤ rest ≤ 64, and rest < 64 whenever free > 0.
+        let rest = nbits - free;
+        if free > 0 {
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= (value >> rest) as u8;
+            }
         }
-        if remaining > 0 {
-            self.bytes.push((value << (8 - remaining)) as u8);
-            self.free_bits = (8 - remaining) as u8;
+        let aligned = (value << (64 - rest)).to_be_bytes();
+        let new_bytes = rest.div_ceil(8) as usize;
+        let len = self.bytes.len();
+        if self.bytes.capacity() - len >= aligned.len() {
+            self.bytes.extend_from_slice(&aligned);
+            self.bytes.truncate(len + new_bytes);
+        } else {
+            // Near the end of the allocation: grow only by what is needed.
+            self.bytes
+                .extend_from_slice(aligned.get(..new_bytes).unwrap_or(&aligned));
         }
+        self.free_bits = (new_bytes as u32 * 8 - rest) as u8;
     }
 
     /// Writes whole bytes; only valid on a byte boundary or not, bits are shifted in.
@@ -243,6 +255,25 @@ mod tests {
     }
 
     proptest! {
+        /// The word-at-a-time writer lays out exactly the bits a bit-by-bit writer does,
+        /// whatever spare capacity the buffer has.
+        #[test]
+        fn write_bits_matches_bit_by_bit(
+            fields in proptest::collection::vec((any::<u64>(), 0u32..=64), 0..60),
+            capacity in 0usize..24,
+        ) {
+            let mut fast = BitWriter::with_capacity(capacity);
+            let mut slow = BitWriter::new();
+            for &(v, n) in &fields {
+                fast.write_bits(v, n);
+                for i in (0..n).rev() {
+                    slow.write_bit((v >> i) & 1 == 1);
+                }
+                prop_assert_eq!(fast.bytes(), slow.bytes());
+                prop_assert_eq!(fast.bit_len(), slow.bit_len());
+            }
+        }
+
         #[test]
         fn round_trip(fields in proptest::collection::vec((any::<u64>(), 0u32..=64), 0..100)) {
             let mut w = BitWriter::new();

@@ -124,6 +124,18 @@ impl<'a> ByteReader<'a> {
     /// An unsigned LEB128 varint; more than 10 bytes or overflow is corrupt.
     #[inline]
     pub fn uvarint(&mut self) -> Result<u64> {
+        // Most varints of WAL records and chunk metas are one byte.
+        if let Some(&b) = self.bytes.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.uvarint_multi_byte()
+    }
+
+    #[inline(never)]
+    fn uvarint_multi_byte(&mut self) -> Result<u64> {
         let mut v: u64 = 0;
         let mut shift = 0u32;
         loop {

@@ -134,19 +134,18 @@ impl Db {
         if let Some(e) = apply_err {
             return Err(e);
         }
-        Metrics::add(&metrics.wal_replayed_samples, replayer.samples as i64);
-        Metrics::add(
-            &metrics.wal_replay_unknown_refs,
-            replayer.unknown_refs as i64,
-        );
-        if replayer.unknown_refs > 0 {
+        let (replayed_samples, unknown_refs) = (replayer.samples, replayer.unknown_refs);
+        replayer.finish();
+        Metrics::add(&metrics.wal_replayed_samples, replayed_samples as i64);
+        Metrics::add(&metrics.wal_replay_unknown_refs, unknown_refs as i64);
+        if unknown_refs > 0 {
             tracing::warn!(
-                count = replayer.unknown_refs,
+                count = unknown_refs,
                 "WAL samples referenced unknown series"
             );
         }
         tracing::info!(
-            samples = replayer.samples,
+            samples = replayed_samples,
             series = head.num_series(),
             "WAL replayed"
         );

@@ -9,11 +9,12 @@ use parking_lot::RwLock;
 use promlite_model::Labels;
 use promlite_storage::{Appender, SeriesRef, StorageError};
 
+use super::prefetch::prefetch_read;
 use super::series::{check_against, Check, MemSeries};
 use super::Head;
 use crate::error::{Result, TsdbError};
 use crate::metrics::Metrics;
-use crate::wal::record::{encode_samples, encode_series, RefSample, SeriesEntry};
+use crate::wal::record::{RecordEncoder, RefSample, SeriesEntry};
 use crate::wal::Wal;
 
 /// Samples per WAL samples record.
@@ -37,7 +38,7 @@ pub struct HeadAppender {
     pending: Vec<Pending>,
     ref_samples: Vec<RefSample>,
     new_series: Vec<SeriesEntry>,
-    scratch: Vec<u8>,
+    records: RecordEncoder,
     wal_buf: Vec<u8>,
 }
 
@@ -58,7 +59,7 @@ impl HeadAppender {
             pending: Vec::new(),
             ref_samples: Vec::new(),
             new_series: Vec::new(),
-            scratch: Vec::new(),
+            records: RecordEncoder::default(),
             wal_buf: Vec::new(),
         }
     }
@@ -117,6 +118,8 @@ impl HeadAppender {
                 }
                 Ok(Check::ExactDuplicate) => return Ok(SeriesRef::from(series.id)),
                 Ok(Check::Append) => {
+                    // The commit encodes this sample: have its chunk buffer in cache by then.
+                    prefetch_read(st.open.append_position());
                     st.pending_token = self.token;
                     st.pending_t = t;
                     st.pending_v = v.to_bits();
@@ -151,7 +154,10 @@ impl HeadAppender {
         self.ref_samples.clear();
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
         for p in &self.pending {
-            if !p.series.logged.swap(true, Ordering::AcqRel) {
+            // A plain load first: the swap (a locked instruction) only for new series.
+            if !p.series.logged.load(Ordering::Acquire)
+                && !p.series.logged.swap(true, Ordering::AcqRel)
+            {
                 self.new_series.push(SeriesEntry {
                     id: p.series.id,
                     labels: p.series.labels.clone(),
@@ -167,10 +173,10 @@ impl HeadAppender {
         }
         self.wal_buf.clear();
         if !self.new_series.is_empty() {
-            encode_series(&self.new_series, &mut self.wal_buf);
+            self.records.series(&self.new_series, &mut self.wal_buf);
         }
         for batch in self.ref_samples.chunks(SAMPLES_PER_RECORD) {
-            encode_samples(batch, &mut self.scratch, &mut self.wal_buf);
+            self.records.samples(batch, &mut self.wal_buf);
         }
         let gate = self.gate.clone();
         let _shared = gate.read();
@@ -181,13 +187,22 @@ impl HeadAppender {
         let metrics = self.head.metrics.clone();
         let (mut appended, mut new_chunks) = (0i64, 0i64);
         let mut result = Ok(());
-        for p in std::mem::take(&mut self.pending) {
-            let mut series = p.series;
+        let mut pending = std::mem::take(&mut self.pending);
+        for p in pending.iter() {
+            let recreated: Arc<MemSeries>;
+            let mut series = &p.series;
             let mut st = series.state.lock();
             if st.deleted {
                 // Collected while another appender's token hid ours: re-create it.
                 drop(st);
-                series = self.head.get_or_create(&series.labels)?.0;
+                match self.head.get_or_create(&series.labels) {
+                    Ok((s, _)) => recreated = s,
+                    Err(e) => {
+                        result = Err(e);
+                        continue;
+                    }
+                }
+                series = &recreated;
                 st = series.state.lock();
             }
             if st.pending_token == self.token {
@@ -209,6 +224,9 @@ impl HeadAppender {
                 Err(_) => Metrics::inc(&metrics.duplicate_samples),
             }
         }
+        // Keep the allocation for the next batch.
+        pending.clear();
+        self.pending = pending;
         Metrics::add(&metrics.head_samples_appended, appended);
         Metrics::add(&metrics.head_chunks, new_chunks);
         Metrics::add(&metrics.head_chunks_created, new_chunks);

@@ -5,8 +5,11 @@
 pub mod append;
 pub mod chunk_files;
 pub mod index;
+mod prefetch;
 pub mod read;
+mod replay;
 pub mod series;
+mod table;
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -20,10 +23,11 @@ use promlite_model::Labels;
 use self::chunk_files::HeadChunkFiles;
 use self::index::HeadIndex;
 use self::series::MemSeries;
+use self::table::SeriesTable;
 use crate::error::{Result, TsdbError};
 use crate::metrics::Metrics;
-use crate::wal::record::{RefSample, SeriesEntry, TombstoneEntry};
-use crate::wal::replay::ReplayItem;
+use crate::wal::record::{SeriesEntry, TombstoneEntry};
+pub(crate) use replay::Replayer;
 
 const SHARDS: usize = 128;
 
@@ -53,7 +57,6 @@ impl std::hash::Hasher for IdHasher {
 }
 
 type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
-type IdShard = IdMap<u32, Arc<MemSeries>>;
 
 /// Series of one hash shard: the usual one series per hash, and the rare collisions.
 #[derive(Default)]
@@ -109,7 +112,7 @@ impl HashShard {
 /// The in-memory head block.
 pub struct Head {
     by_hash: Box<[RwLock<HashShard>]>,
-    by_id: Box<[RwLock<IdShard>]>,
+    by_id: SeriesTable,
     pub(crate) index: RwLock<HeadIndex>,
     next_id: AtomicU32,
     min_time: AtomicI64,
@@ -140,7 +143,7 @@ impl Head {
     ) -> Result<Head> {
         Ok(Head {
             by_hash: (0..SHARDS).map(|_| RwLock::default()).collect(),
-            by_id: (0..SHARDS).map(|_| RwLock::default()).collect(),
+            by_id: SeriesTable::default(),
             index: RwLock::default(),
             next_id: AtomicU32::new(1),
             min_time: AtomicI64::new(i64::MAX),
@@ -210,7 +213,7 @@ impl Head {
     }
 
     pub fn series_by_id(&self, id: u32) -> Option<Arc<MemSeries>> {
-        self.by_id[id as usize % SHARDS].read().get(&id).cloned()
+        self.by_id.get(id)
     }
 
     /// The series with `labels`, created (with a new id) if absent. Returns whether it
@@ -252,9 +255,7 @@ impl Head {
             w.insert(hash, s.clone());
             s
         };
-        self.by_id[series.id as usize % SHARDS]
-            .write()
-            .insert(series.id, series.clone());
+        self.by_id.insert(series.clone());
         self.index.write().add(series.id, &series.labels);
         Metrics::inc(&self.metrics.head_series_created);
         Metrics::inc(&self.metrics.head_series);
@@ -264,9 +265,7 @@ impl Head {
     /// Every series (in no particular order).
     pub fn all_series(&self) -> Vec<Arc<MemSeries>> {
         let mut out = Vec::new();
-        for shard in self.by_id.iter() {
-            out.extend(shard.read().values().cloned());
-        }
+        self.by_id.for_each(|s| out.push(s.clone()));
         out
     }
 
@@ -300,17 +299,15 @@ impl Head {
         let mut empty = Vec::new();
         let mut chunks_dropped = 0usize;
         let mut new_min = i64::MAX;
-        for shard in self.by_id.iter() {
-            for s in shard.read().values() {
-                let mut st = s.state.lock();
-                chunks_dropped += st.truncate_before(mint);
-                match st.min_time() {
-                    Some(t) => new_min = new_min.min(t),
-                    None if st.pending_token == 0 => empty.push(s.clone()),
-                    None => {}
-                }
+        self.by_id.for_each(|s| {
+            let mut st = s.state.lock();
+            chunks_dropped += st.truncate_before(mint);
+            match st.min_time() {
+                Some(t) => new_min = new_min.min(t),
+                None if st.pending_token == 0 => empty.push(s.clone()),
+                None => {}
             }
-        }
+        });
         for s in empty {
             let shard = &self.by_hash[s.labels.stable_hash() as usize % SHARDS];
             let mut w = shard.write();
@@ -322,7 +319,7 @@ impl Head {
             drop(st);
             w.remove(s.labels.stable_hash(), s.id);
             drop(w);
-            self.by_id[s.id as usize % SHARDS].write().remove(&s.id);
+            self.by_id.remove(s.id);
             self.index.write().remove(s.id, &s.labels);
             self.tombstones.lock().remove(&s.id);
             Metrics::inc(&self.metrics.head_series_removed);
@@ -355,73 +352,5 @@ impl Head {
             .collect();
         v.sort_by_key(|e| e.id);
         v
-    }
-}
-
-/// Applies WAL records at open. Keeps its own id → series table (ids are dense).
-pub(crate) struct Replayer<'a> {
-    head: &'a Head,
-    by_id: Vec<Option<Arc<MemSeries>>>,
-    pub samples: u64,
-    pub unknown_refs: u64,
-}
-
-impl<'a> Replayer<'a> {
-    pub fn new(head: &'a Head) -> Replayer<'a> {
-        Replayer {
-            head,
-            by_id: Vec::new(),
-            samples: 0,
-            unknown_refs: 0,
-        }
-    }
-
-    pub fn apply(&mut self, item: ReplayItem) -> Result<()> {
-        match item {
-            ReplayItem::Series(entries) => {
-                for e in entries {
-                    let (s, _) = self.head.get_or_create_with_id(&e.labels, Some(e.id))?;
-                    s.logged.store(true, Ordering::Relaxed);
-                    let i = e.id as usize;
-                    if self.by_id.len() <= i {
-                        self.by_id.resize(i + 1, None);
-                    }
-                    self.by_id[i] = Some(s);
-                }
-            }
-            ReplayItem::Samples(samples) => self.apply_samples(&samples)?,
-            ReplayItem::Tombstones(t) => self.head.add_tombstones(&t),
-        }
-        Ok(())
-    }
-
-    fn apply_samples(&mut self, samples: &[RefSample]) -> Result<()> {
-        let min_valid = self.head.min_valid_time();
-        let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
-        let mut new_chunks = 0;
-        for s in samples {
-            let Some(series) = self.by_id.get(s.id as usize).and_then(|x| x.as_ref()) else {
-                self.unknown_refs += 1;
-                continue;
-            };
-            if s.t < min_valid {
-                continue;
-            }
-            let mut st = series.state.lock();
-            // Records may repeat samples a checkpoint already holds: keep the first.
-            if st.last.is_some_and(|(lt, _)| s.t <= lt) {
-                continue;
-            }
-            if st.append(s.t, s.v, &self.head.chunk_files, self.head.chunk_range)? {
-                new_chunks += 1;
-            }
-            mint = mint.min(s.t);
-            maxt = maxt.max(s.t);
-            self.samples += 1;
-        }
-        Metrics::add(&self.head.metrics.head_chunks, new_chunks);
-        Metrics::add(&self.head.metrics.head_chunks_created, new_chunks);
-        self.head.update_time_bounds(mint, maxt);
-        Ok(())
     }
 }

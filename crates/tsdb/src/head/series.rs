@@ -76,22 +76,27 @@ impl MemSeries {
             id,
             labels,
             logged: AtomicBool::new(false),
-            state: Mutex::new(SeriesState {
-                open: XorAppender::with_capacity(0),
-                cut_at: i64::MIN,
-                open_mint: i64::MAX,
-                chunks: Vec::new(),
-                last: None,
-                pending_token: 0,
-                pending_t: 0,
-                pending_v: 0,
-                deleted: false,
-            }),
+            state: Mutex::new(SeriesState::empty()),
         }
     }
 }
 
 impl SeriesState {
+    /// The state of a series without samples.
+    pub fn empty() -> SeriesState {
+        SeriesState {
+            open: XorAppender::with_capacity(0),
+            cut_at: i64::MIN,
+            open_mint: i64::MAX,
+            chunks: Vec::new(),
+            last: None,
+            pending_token: 0,
+            pending_t: 0,
+            pending_v: 0,
+            deleted: false,
+        }
+    }
+
     /// Appends a committed sample (already checked), cutting chunks at 120 samples or at a
     /// block boundary. Returns whether a new chunk was started.
     pub fn append(

@@ -72,52 +72,113 @@ pub enum Record {
     Tombstones(Vec<TombstoneEntry>),
 }
 
+/// Reusable buffers for framing records: the snappy encoder (its hash table), the
+/// uncompressed payload and the compressed bytes. An appender keeps one, so a commit
+/// allocates nothing once the buffers have grown to its size.
+#[derive(Default)]
+pub struct RecordEncoder {
+    snappy: Option<snap::raw::Encoder>,
+    payload: Vec<u8>,
+    compressed: Vec<u8>,
+}
+
+impl std::fmt::Debug for RecordEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordEncoder")
+            .field("payload_capacity", &self.payload.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecordEncoder {
+    /// Frames `payload` (uncompressed) as a record of `kind`, appending to `out`.
+    fn frame(&mut self, kind: RecordType, payload: &[u8], out: &mut Vec<u8>) {
+        let max = snap::raw::max_compress_len(payload.len());
+        if self.compressed.len() < max {
+            self.compressed.resize(max, 0);
+        }
+        let snappy = self.snappy.get_or_insert_with(snap::raw::Encoder::new);
+        let n = self
+            .compressed
+            .get_mut(..max)
+            .and_then(|buf| snappy.compress(payload, buf).ok())
+            .unwrap_or(0);
+        let compressed = self.compressed.get(..n).unwrap_or(&[]);
+        let type_byte = [kind as u8];
+        let crc = crc32_of(&[&type_byte, compressed]);
+        out.reserve(RECORD_HEADER_LEN + n);
+        out.push(kind as u8);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+        out.extend_from_slice(&crc.to_be_bytes());
+        out.extend_from_slice(compressed);
+    }
+
+    /// Encodes and frames a samples record into `out`.
+    pub fn samples(&mut self, samples: &[RefSample], out: &mut Vec<u8>) {
+        let mut payload = std::mem::take(&mut self.payload);
+        encode_samples_payload(samples, &mut payload);
+        self.frame(RecordType::Samples, &payload, out);
+        self.payload = payload;
+    }
+
+    /// Encodes and frames a series record into `out`.
+    pub fn series(&mut self, entries: &[SeriesEntry], out: &mut Vec<u8>) {
+        let mut payload = std::mem::take(&mut self.payload);
+        encode_series_payload(entries, &mut payload);
+        self.frame(RecordType::Series, &payload, out);
+        self.payload = payload;
+    }
+}
+
 /// Frames `payload` (uncompressed) as a record of `kind`, appending to `out`.
 pub fn frame_record(kind: RecordType, payload: &[u8], out: &mut Vec<u8>) {
-    let compressed = snap::raw::Encoder::new()
-        .compress_vec(payload)
-        .unwrap_or_default();
-    let type_byte = [kind as u8];
-    let crc = crc32_of(&[&type_byte, &compressed]);
-    out.push(kind as u8);
-    out.extend_from_slice(&(compressed.len() as u32).to_be_bytes());
-    out.extend_from_slice(&crc.to_be_bytes());
-    out.extend_from_slice(&compressed);
+    RecordEncoder::default().frame(kind, payload, out);
 }
 
 pub fn encode_series(entries: &[SeriesEntry], out: &mut Vec<u8>) {
-    let mut p = Vec::with_capacity(entries.len() * 64);
-    put_uvarint(&mut p, entries.len() as u64);
+    RecordEncoder::default().series(entries, out);
+}
+
+fn encode_series_payload(entries: &[SeriesEntry], p: &mut Vec<u8>) {
+    p.clear();
+    put_uvarint(p, entries.len() as u64);
     for e in entries {
-        put_uvarint(&mut p, u64::from(e.id));
-        put_uvarint(&mut p, e.labels.len() as u64);
+        put_uvarint(p, u64::from(e.id));
+        put_uvarint(p, e.labels.len() as u64);
         for l in e.labels.iter() {
-            put_uvarint(&mut p, l.name.len() as u64);
+            put_uvarint(p, l.name.len() as u64);
             p.extend_from_slice(l.name.as_bytes());
-            put_uvarint(&mut p, l.value.len() as u64);
+            put_uvarint(p, l.value.len() as u64);
             p.extend_from_slice(l.value.as_bytes());
         }
     }
-    frame_record(RecordType::Series, &p, out);
 }
 
 /// Encodes samples into `scratch` (reused between calls) and frames them into `out`.
 pub fn encode_samples(samples: &[RefSample], scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
-    scratch.clear();
-    put_uvarint(scratch, samples.len() as u64);
+    encode_samples_payload(samples, scratch);
+    frame_record(RecordType::Samples, scratch, out);
+}
+
+/// The samples payload: ids as deltas from the previous sample's, times as deltas from
+/// the first sample's, values as their 8 bytes.
+fn encode_samples_payload(samples: &[RefSample], p: &mut Vec<u8>) {
+    p.clear();
+    // At most 10 + 10 + 8 bytes per sample: reserve once instead of checking per push.
+    p.reserve(10 + samples.len() * 28);
+    put_uvarint(p, samples.len() as u64);
     if let Some(first) = samples.first() {
-        put_uvarint(scratch, u64::from(first.id));
-        put_varint(scratch, first.t);
-        scratch.extend_from_slice(&first.v.to_bits().to_be_bytes());
+        put_uvarint(p, u64::from(first.id));
+        put_varint(p, first.t);
+        p.extend_from_slice(&first.v.to_bits().to_be_bytes());
         let mut prev_id = first.id;
         for s in samples.iter().skip(1) {
-            put_varint(scratch, i64::from(s.id) - i64::from(prev_id));
-            put_varint(scratch, s.t.wrapping_sub(first.t));
-            scratch.extend_from_slice(&s.v.to_bits().to_be_bytes());
+            put_varint(p, i64::from(s.id) - i64::from(prev_id));
+            put_varint(p, s.t.wrapping_sub(first.t));
+            p.extend_from_slice(&s.v.to_bits().to_be_bytes());
             prev_id = s.id;
         }
     }
-    frame_record(RecordType::Samples, scratch, out);
 }
 
 pub fn encode_tombstones(entries: &[TombstoneEntry], out: &mut Vec<u8>) {
