@@ -1,5 +1,5 @@
 //! External daemons from Debian packages, started on free ports and killed by a guard:
-//! `prometheus-node-exporter` and `prometheus-alertmanager`. Each starter returns `None`
+//! `prometheus-node-exporter`, `prometheus-alertmanager` and `prometheus` itself. Each starter returns `None`
 //! (and the test prints that it was skipped) when the binary is not installed.
 
 use std::path::Path;
@@ -11,6 +11,7 @@ use super::server::{eventually, free_port, Workspace};
 
 pub const NODE_EXPORTER: &str = "/usr/bin/prometheus-node-exporter";
 pub const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
+pub const PROMETHEUS: &str = "/usr/bin/prometheus";
 
 /// A running daemon; dropping it kills the process.
 pub struct Daemon {
@@ -130,6 +131,30 @@ pub fn alertmanager(ws: &Workspace, test: &str) -> Option<Daemon> {
                 format!("--storage.path={}", storage.display()),
                 format!("--web.listen-address={addr}"),
                 "--cluster.listen-address=".to_string(),
+            ]
+        },
+        "/-/ready",
+    ))
+}
+
+/// Debian's Prometheus (2.x) with `config` (written to `prometheus-real.yml`) and the
+/// remote write receiver on, or `None` when not installed.
+pub fn prometheus(ws: &Workspace, test: &str, config: &str) -> Option<Daemon> {
+    if skip_if_absent(PROMETHEUS, test) {
+        return None;
+    }
+    let config = ws.write("prometheus-real.yml", config);
+    let storage = ws.path("prometheus-data");
+    Some(start(
+        ws,
+        "prometheus",
+        PROMETHEUS,
+        |addr| {
+            vec![
+                format!("--config.file={}", config.display()),
+                format!("--storage.tsdb.path={}", storage.display()),
+                format!("--web.listen-address={addr}"),
+                "--web.enable-remote-write-receiver".to_string(),
             ]
         },
         "/-/ready",

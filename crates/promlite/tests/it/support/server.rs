@@ -205,10 +205,15 @@ impl Promlite {
     }
 
     /// SIGTERM, then waits (at most 30 s) for a clean exit.
-    pub fn terminate(mut self) -> ExitStatus {
+    pub fn terminate(self) -> ExitStatus {
         self.signal(libc::SIGTERM);
+        self.wait_exit(Duration::from_secs(30))
+    }
+
+    /// Waits for the process to exit by itself (killing it after `timeout`).
+    pub fn wait_exit(mut self, timeout: Duration) -> ExitStatus {
         let mut child = self.child.take().expect("running");
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
                 return status;
@@ -216,10 +221,7 @@ impl Promlite {
             if Instant::now() >= deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
-                    "promlite did not exit within 30 s of SIGTERM:\n{}",
-                    self.log()
-                );
+                panic!("promlite did not exit within {timeout:?}:\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(50));
         }

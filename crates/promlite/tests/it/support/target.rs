@@ -18,6 +18,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// gzip the body when the request accepts it.
     pub gzip: bool,
+    /// Wait this long before answering (a slow target).
+    pub delay: Option<Duration>,
 }
 
 impl Reply {
@@ -28,6 +30,7 @@ impl Reply {
             content_type: "text/plain; version=0.0.4; charset=utf-8".into(),
             body: body.into(),
             gzip: false,
+            delay: None,
         }
     }
 
@@ -163,10 +166,11 @@ fn serve_one(mut conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
         .cloned();
     let reply = responder.map(|r| r()).or(fixed).unwrap_or(Reply {
         status: 404,
-        content_type: "text/plain".into(),
-        body: b"not found\n".to_vec(),
-        gzip: false,
+        ..Reply::text("not found\n")
     });
+    if let Some(d) = reply.delay {
+        std::thread::sleep(d);
+    }
     let mut body = reply.body;
     let mut extra = String::new();
     if reply.gzip && accepts_gzip {
