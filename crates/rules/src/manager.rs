@@ -266,8 +266,10 @@ impl RuleManager {
             return;
         }
         let inner = self.inner.clone();
+        // Stamped with the removal time, not the write time, as Prometheus does: the
+        // series ends where the group stopped even though the marker comes later.
+        let t = inner.deps.clock.now_ms() - offset;
         let write = move || {
-            let t = inner.deps.clock.now_ms() - offset;
             let mut app = inner.deps.appendable.appender();
             for s in &series {
                 let _ = app.append(None, s, t, STALE_NAN);

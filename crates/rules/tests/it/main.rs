@@ -7,4 +7,5 @@ mod notifier;
 mod notifier_extra;
 mod promtool_tests;
 mod real_alertmanager;
+mod removed_group;
 mod restore;
