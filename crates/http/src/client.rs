@@ -81,9 +81,27 @@ pub async fn query(
     }
     let data = &doc["data"];
     if json_output {
-        return Ok(data["result"].to_string());
+        return Ok(go_html_escape(&data["result"].to_string()));
     }
     render(data).ok_or_else(|| ClientError::Decode(data.to_string()))
+}
+
+/// Go's `encoding/json` (what promtool prints with) escapes `<`, `>`, `&`, U+2028 and
+/// U+2029 in strings; outside strings JSON never holds them, so escaping the whole text
+/// is the same.
+fn go_html_escape(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn percent_encode(s: &str) -> String {
@@ -182,6 +200,15 @@ mod tests {
             serde_json::from_str(r#"{"resultType":"scalar","result":[1795325977.998,"1"]}"#)
                 .unwrap();
         assert_eq!(render(&s).unwrap(), "scalar: 1 @[1795325977.998]\n");
+    }
+
+    #[test]
+    fn json_output_escapes_like_go() {
+        let v: Json = serde_json::from_str(r#"{"v":"<a&b>\u2028"}"#).unwrap();
+        assert_eq!(
+            go_html_escape(&v.to_string()),
+            r#"{"v":"\u003ca\u0026b\u003e\u2028"}"#
+        );
     }
 
     #[test]

@@ -213,7 +213,7 @@ fn query_subcommands_against_a_running_server() {
     let target = TargetServer::start();
     target.set(
         "/metrics",
-        Reply::text("q_metric{k=\"a\"} 1.5\nq_metric{k=\"b\"} 2\n"),
+        Reply::text("q_metric{k=\"a\"} 1.5\nq_metric{k=\"b\"} 2\nq_html{v=\"<a&b>\\\"\\n\"} 1\n"),
     );
     let ws = Workspace::new();
     let config = format!(
@@ -271,8 +271,19 @@ fn query_subcommands_against_a_running_server() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json output");
     assert_eq!(v.as_array().map(Vec::len), Some(2), "{out}");
 
-    // Byte for byte like promtool talking to the same server.
-    for args in [&instant[..], &range[..], &json[..]] {
+    // Byte for byte like promtool talking to the same server (Go's JSON escapes <, >
+    // and & in strings; label values are quoted as Go's %q).
+    let html_json = [
+        "query", "instant", &url, "q_html", "--time", &time, "-o", "json",
+    ];
+    let html_text = ["query", "instant", &url, "q_html", "--time", &time];
+    for args in [
+        &instant[..],
+        &range[..],
+        &json[..],
+        &html_json[..],
+        &html_text[..],
+    ] {
         if let Some(theirs) = promtool(args, &cwd) {
             assert_eq!(run_tool(args, &cwd), theirs, "{args:?}");
         }
