@@ -149,14 +149,19 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         ..RuntimeInfo::default()
     };
     let admin: Arc<dyn StorageAdmin> = Arc::new(db.clone());
+    let scrape_source = Arc::new(sources::ScrapeSource {
+        manager: scrape.clone(),
+        listen_address: flags.web_listen_address.clone(),
+        external_url: web.external_url.clone(),
+    });
     let builder = ApiState::builder(queryable.clone())
         .engine(Arc::new(PromqlEngine::new(
             engine.clone(),
             queryable.clone(),
         )))
         .clock(clock.clone())
-        .targets(Arc::new(sources::ScrapeSource(scrape.clone())))
-        .metadata(Arc::new(sources::ScrapeSource(scrape.clone())))
+        .targets(scrape_source.clone())
+        .metadata(scrape_source)
         .rules(Arc::new(sources::RulesSource(rules.clone())))
         .alertmanagers(Arc::new(sources::AlertmanagersSource(notifier.clone())))
         .lifecycle(Arc::new(ServerLifecycle {

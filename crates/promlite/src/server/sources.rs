@@ -13,7 +13,13 @@ use promlite_scrape::ScrapeManager;
 use super::self_metrics::ReloadStatus;
 
 /// `/api/v1/targets` and the metadata endpoints, from the scrape manager.
-pub struct ScrapeSource(pub Arc<ScrapeManager>);
+pub struct ScrapeSource {
+    pub manager: Arc<ScrapeManager>,
+    /// `--web.listen-address`, for `globalUrl`.
+    pub listen_address: String,
+    /// The resolved external URL, for `globalUrl`.
+    pub external_url: String,
+}
 
 fn health(h: promlite_scrape::TargetHealth) -> http::TargetHealth {
     match h {
@@ -25,7 +31,7 @@ fn health(h: promlite_scrape::TargetHealth) -> http::TargetHealth {
 
 impl http::TargetsSource for ScrapeSource {
     fn active_targets(&self) -> Vec<http::ActiveTarget> {
-        self.0
+        self.manager
             .targets()
             .active
             .into_iter()
@@ -34,7 +40,11 @@ impl http::TargetsSource for ScrapeSource {
                 labels: t.labels,
                 scrape_pool: t.scrape_pool,
                 scrape_url: t.scrape_url,
-                global_url: t.global_url,
+                global_url: super::web::global_url(
+                    &t.global_url,
+                    &self.listen_address,
+                    &self.external_url,
+                ),
                 last_error: t.last_error,
                 last_scrape_ms: t.last_scrape_ms,
                 last_scrape_duration_seconds: t.last_scrape_duration_seconds,
@@ -46,7 +56,7 @@ impl http::TargetsSource for ScrapeSource {
     }
 
     fn dropped_targets(&self) -> Vec<http::DroppedTarget> {
-        self.0
+        self.manager
             .targets()
             .dropped
             .into_iter()
@@ -58,17 +68,17 @@ impl http::TargetsSource for ScrapeSource {
     }
 
     fn dropped_target_counts(&self) -> BTreeMap<String, usize> {
-        self.0.targets().dropped_counts
+        self.manager.targets().dropped_counts
     }
 
     fn scrape_pools(&self) -> Vec<String> {
-        self.0.scrape_pools()
+        self.manager.scrape_pools()
     }
 }
 
 impl http::MetadataSource for ScrapeSource {
     fn targets_metadata(&self) -> Vec<http::TargetMetadata> {
-        self.0
+        self.manager
             .targets()
             .active
             .into_iter()
@@ -189,7 +199,8 @@ pub struct ServerRuntimeInfo {
 
 impl http::RuntimeInfoSource for ServerRuntimeInfo {
     fn runtime_info(&self) -> http::RuntimeInfo {
-        let last_ms = self.reload.last_success_time_ms.load(Ordering::Relaxed);
+        // Whole seconds, as Prometheus reads it back from its reload timestamp gauge.
+        let last_ms = self.reload.last_success_time_ms.load(Ordering::Relaxed) / 1000 * 1000;
         http::RuntimeInfo {
             reload_config_success: self.reload.last_success.load(Ordering::Relaxed) == 1,
             last_config_time_ms: (last_ms > 0).then_some(last_ms),

@@ -76,6 +76,45 @@ pub fn cors_origin(flag: &str) -> anyhow::Result<Option<regex::Regex>> {
         .map_err(|e| anyhow::anyhow!("could not compile CORS regex string {flag:?}: {e}"))
 }
 
+/// Splits `host:port` (`[v6]:port` too) as Go's `net.SplitHostPort`; `None` without a
+/// port.
+fn split_host_port(hostport: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = hostport.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        return Some((host, after.strip_prefix(':')?));
+    }
+    let (host, port) = hostport.rsplit_once(':')?;
+    (!host.contains(':')).then_some((host, port))
+}
+
+/// Prometheus's `getGlobalURL` for `/api/v1/targets`: a scrape URL on localhost is
+/// shown with the external URL's scheme and host when it is promlite itself (same port
+/// as `listen_address`), else with only the external host name; others are unchanged.
+pub fn global_url(scrape_url: &str, listen_address: &str, external_url: &str) -> String {
+    let Some((scheme, rest)) = scrape_url.split_once("://") else {
+        return scrape_url.to_string();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let Some((host, port)) = split_host_port(authority) else {
+        return scrape_url.to_string();
+    };
+    if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        return scrape_url.to_string();
+    }
+    let Some((ext_scheme, ext_rest)) = external_url.split_once("://") else {
+        return scrape_url.to_string();
+    };
+    let ext_host = &ext_rest[..ext_rest.find('/').unwrap_or(ext_rest.len())];
+    let own_port = split_host_port(listen_address).map(|(_, p)| p);
+    if own_port == Some(port) {
+        return format!("{ext_scheme}://{ext_host}{tail}");
+    }
+    match split_host_port(ext_host) {
+        Some((name, _)) => format!("{scheme}://{name}:{port}{tail}"),
+        None => scrape_url.to_string(),
+    }
+}
+
 fn found(location: String) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
@@ -162,6 +201,36 @@ mod tests {
         assert!(web_settings(&v, "box").is_err());
         v.web_external_url = "https://h:1".into();
         assert_eq!(web_settings(&v, "box").unwrap().external_url, "https://h:1");
+    }
+
+    #[test]
+    fn global_url_names_localhost_targets_by_the_external_host() {
+        let ext = "http://box:9090";
+        assert_eq!(
+            global_url("http://localhost:9090/metrics", "0.0.0.0:9090", ext),
+            "http://box:9090/metrics"
+        );
+        assert_eq!(
+            global_url("http://127.0.0.1:9100/metrics?x=1", "0.0.0.0:9090", ext),
+            "http://box:9100/metrics?x=1"
+        );
+        assert_eq!(
+            global_url("https://[::1]:9090/m", ":9090", "https://proxy:443/prom"),
+            "https://proxy:443/m"
+        );
+        assert_eq!(
+            global_url("http://node:9100/metrics", ":9090", ext),
+            "http://node:9100/metrics"
+        );
+        // An external URL without a port cannot name another port's host.
+        assert_eq!(
+            global_url(
+                "http://localhost:9100/metrics",
+                ":9090",
+                "https://proxy.example/prom"
+            ),
+            "http://localhost:9100/metrics"
+        );
     }
 
     #[test]

@@ -93,11 +93,11 @@ fn health_metrics_status_and_federation() {
     let info = p.api("/api/v1/status/runtimeinfo");
     assert_eq!(info["storageRetention"], "3d");
     assert_eq!(info["reloadConfigSuccess"], true);
+    // Whole seconds (`2026-01-02T03:04:05Z`), as Prometheus reads it back from its
+    // reload timestamp gauge.
+    let last_config = info["lastConfigTime"].as_str().unwrap_or_default();
     assert!(
-        info["lastConfigTime"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("20"),
+        last_config.len() == 20 && last_config.starts_with("20") && last_config.ends_with('Z'),
         "{info}"
     );
     assert!(info["goroutineCount"].as_i64().unwrap_or(0) > 0, "{info}");

@@ -49,6 +49,19 @@ fn scrapes_debian_node_exporter() {
     assert_eq!(t["scrapePool"], "node");
     assert_eq!(t["scrapeUrl"], format!("http://{}/metrics", node.addr));
     assert_eq!(t["scrapeInterval"], "1s");
+    // A localhost target is shown under the external URL's host name.
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    let node_port = node
+        .addr
+        .rsplit_once(':')
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    assert_eq!(
+        t["globalUrl"],
+        format!("http://{hostname}:{node_port}/metrics")
+    );
 
     // Metadata per target and per metric name carry node-exporter's HELP and TYPE.
     let tm = p.api("/api/v1/targets/metadata?metric=node_cpu_seconds_total");
