@@ -4,7 +4,7 @@
 use promlite_model::Labels;
 
 use crate::alert::{Alert, AlertState};
-use crate::group::{Group, Rule, RuleEntry};
+use crate::group::{Group, GroupCounters, Rule, RuleEntry};
 use crate::manager::RuleManager;
 
 /// One alert as the API shows it.
@@ -60,6 +60,8 @@ pub struct RuleGroupView {
     pub rules: Vec<RuleView>,
     pub evaluation_time_seconds: f64,
     pub last_evaluation: Option<i64>,
+    /// Evaluation counters for `/metrics`.
+    pub counters: GroupCounters,
 }
 
 fn alert_view(a: &Alert) -> AlertView {
@@ -124,6 +126,7 @@ impl RuleManager {
                     rules: g.rules.iter().map(rule_view).collect(),
                     evaluation_time_seconds: g.evaluation_seconds,
                     last_evaluation: g.last_evaluation,
+                    counters: g.counters,
                 })
                 .collect();
             out.sort_by(|a, b| (&a.file, &a.name).cmp(&(&b.file, &b.name)));

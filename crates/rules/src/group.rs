@@ -114,6 +114,23 @@ pub struct EvalContext<'a> {
     pub now_ms: &'a dyn Fn() -> i64,
 }
 
+/// Counters of a group's evaluations, as Prometheus's `prometheus_rule_*` metrics
+/// count them (kept across reloads that change the group).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupCounters {
+    /// Rules evaluated (`prometheus_rule_evaluations_total`).
+    pub evaluations: u64,
+    /// Rule evaluations that failed (`prometheus_rule_evaluation_failures_total`).
+    pub evaluation_failures: u64,
+    /// Scheduled iterations, missed ones included (`..._rule_group_iterations_total`).
+    pub iterations: u64,
+    /// Iterations skipped because an evaluation ran late
+    /// (`prometheus_rule_group_iterations_missed_total`).
+    pub iterations_missed: u64,
+    /// Samples the last evaluation produced (`..._last_evaluation_samples`).
+    pub last_samples: u64,
+}
+
 /// A group of rules sharing an interval.
 #[derive(Clone, Debug)]
 pub struct Group {
@@ -128,6 +145,7 @@ pub struct Group {
     pub(crate) evaluation_seconds: f64,
     pub(crate) last_evaluation: Option<i64>,
     pub(crate) last_eval_timestamp: Option<i64>,
+    pub(crate) counters: GroupCounters,
 }
 
 impl Group {
@@ -164,6 +182,7 @@ impl Group {
             evaluation_seconds: 0.0,
             last_evaluation: None,
             last_eval_timestamp: None,
+            counters: GroupCounters::default(),
         }
     }
 
@@ -210,7 +229,9 @@ impl Group {
         let wall_start = (ctx.now_ms)();
         let offset = self.query_offset_ms;
         let (interval, limit) = (self.interval_ms, self.limit);
+        let mut samples = 0u64;
         for entry in &mut self.rules {
+            self.counters.evaluations += 1;
             let rule_start = Instant::now();
             let result = match &mut entry.rule {
                 Rule::Recording(r) => r.eval(ts, offset, ctx.querier, limit),
@@ -219,6 +240,7 @@ impl Group {
             entry.status.last_evaluation = Some((ctx.now_ms)());
             match result {
                 Err(e) => {
+                    self.counters.evaluation_failures += 1;
                     entry.status.health = RuleHealth::Err;
                     entry.status.last_error = Some(e.to_string());
                     tracing::warn!(group = %self.name, rule = %entry.rule.name(), err = %e, "Evaluating rule failed");
@@ -230,11 +252,13 @@ impl Group {
                         let due = r.alerts_to_send(ts, ctx.resend_delay_ms, interval);
                         send_alerts(ctx, &r.expr_text, due);
                     }
+                    samples += vector.len() as u64;
                     write_results(entry, &vector, ts - offset, ctx.appendable);
                 }
             }
             entry.status.evaluation_seconds = rule_start.elapsed().as_secs_f64();
         }
+        self.counters.last_samples = samples;
         self.cleanup_stale_series(ts, ctx.appendable);
         self.evaluation_seconds = start.elapsed().as_secs_f64();
         self.last_evaluation = Some(wall_start);
@@ -335,6 +359,7 @@ impl Group {
 
     /// Takes over alert and staleness state from the group this one replaces.
     pub(crate) fn copy_state(&mut self, from: &Group) {
+        self.counters = from.counters;
         self.evaluation_seconds = from.evaluation_seconds;
         self.last_evaluation = from.last_evaluation;
         let mut by_identity: BTreeMap<String, Vec<usize>> = BTreeMap::new();

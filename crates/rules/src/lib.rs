@@ -26,7 +26,7 @@ pub use alerting::{AlertingRule, ALERTS_FOR_STATE_METRIC, ALERTS_METRIC, RESOLVE
 pub use api::{format_alert_value, AlertView, RuleGroupView, RuleKindView, RuleView};
 pub use check::{check_rules_files, CheckRulesReport, FileCheck};
 pub use error::RulesError;
-pub use group::{EvalContext, Group, Rule, RuleHealth, RuleStatus};
+pub use group::{EvalContext, Group, GroupCounters, Rule, RuleHealth, RuleStatus};
 pub use manager::{expand_rule_file_patterns, RuleManager, RuleManagerDeps, RuleManagerOptions};
 pub use notifier::{
     AlertSender, AlertmanagerCounters, Notifier, NotifierAlert, NotifierMetrics, NotifierOptions,

@@ -230,7 +230,7 @@ impl RuleManager {
             .map(|t| t.group.clone())
             .collect();
         for g in tasks {
-            eval_group(&self.inner, &g, ts);
+            eval_group(&self.inner, &g, ts, 0);
         }
     }
 
@@ -294,7 +294,8 @@ fn stop_task(task: &GroupTask) {
     task.stop.notify_one();
 }
 
-fn eval_group(inner: &Inner, group: &Mutex<Group>, ts: i64) {
+/// Evaluates `group` at `ts`; `missed` iterations were skipped before this one.
+fn eval_group(inner: &Inner, group: &Mutex<Group>, ts: i64, missed: u64) {
     let clock = inner.deps.clock.clone();
     let now = move || clock.now_ms();
     let ctx = EvalContext {
@@ -305,7 +306,10 @@ fn eval_group(inner: &Inner, group: &Mutex<Group>, ts: i64) {
         resend_delay_ms: ms(inner.opts.resend_delay),
         now_ms: &now,
     };
-    group.lock().eval(ts, &ctx);
+    let mut g = group.lock();
+    g.counters.iterations += 1 + missed;
+    g.counters.iterations_missed += missed;
+    g.eval(ts, &ctx);
 }
 
 fn restore_group(inner: &Inner, group: &Mutex<Group>, ts: i64) {
@@ -344,10 +348,16 @@ async fn sleep_until(
     }
 }
 
-async fn run_blocking(inner: &Arc<Inner>, group: &Arc<Mutex<Group>>, ts: i64, restore: bool) {
+async fn run_blocking(
+    inner: &Arc<Inner>,
+    group: &Arc<Mutex<Group>>,
+    ts: i64,
+    missed: u64,
+    restore: bool,
+) {
     let (inner, group) = (inner.clone(), group.clone());
     let _ = tokio::task::spawn_blocking(move || {
-        eval_group(&inner, &group, ts);
+        eval_group(&inner, &group, ts, missed);
         if restore {
             let now = inner.deps.clock.now_ms();
             restore_group(&inner, &group, now);
@@ -376,7 +386,7 @@ async fn run_group(
     if !sleep_until(&inner, ts, &stop, &stopped).await {
         return;
     }
-    run_blocking(&inner, &group, ts, false).await;
+    run_blocking(&inner, &group, ts, 0, false).await;
     loop {
         if !sleep_until(&inner, ts + interval, &stop, &stopped).await {
             return;
@@ -384,7 +394,14 @@ async fn run_group(
         let now = inner.deps.clock.now_ms();
         let missed = ((now - ts) / interval - 1).max(0);
         ts += (missed + 1) * interval;
-        run_blocking(&inner, &group, ts, restore).await;
+        run_blocking(
+            &inner,
+            &group,
+            ts,
+            u64::try_from(missed).unwrap_or(0),
+            restore,
+        )
+        .await;
         restore = false;
     }
 }

@@ -172,6 +172,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
             tsdb: Arc::new(db.clone()),
             scrape: scrape.clone(),
             notifier: notifier.clone(),
+            rules: rules.clone(),
             remote: remote.clone(),
             reload: reload_status.clone(),
             start_time_s: start_ms as f64 / 1000.0,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use promlite_http::MetricsSource;
 use promlite_remote::RemoteWriteManager;
-use promlite_rules::Notifier;
+use promlite_rules::{Notifier, RuleManager};
 use promlite_scrape::ScrapeManager;
 
 /// Config reload outcomes, shown as `prometheus_config_last_reload_*`.
@@ -26,6 +26,7 @@ pub struct SelfMetrics {
     pub tsdb: Arc<promlite_tsdb::Db>,
     pub scrape: Arc<ScrapeManager>,
     pub notifier: Arc<Notifier>,
+    pub rules: Arc<RuleManager>,
     pub remote: Arc<RemoteWriteManager>,
     pub reload: Arc<ReloadStatus>,
     pub start_time_s: f64,
@@ -178,6 +179,33 @@ impl SelfMetrics {
         }
     }
 
+    /// `prometheus_rule_*`, one series per group labelled `rule_group="<file>;<name>"`.
+    fn rule_metrics(&self, e: &mut Exposition) {
+        let groups = self.rules.rule_groups();
+        let keys: Vec<String> = groups
+            .iter()
+            .map(|g| format!("{};{}", g.file, g.name))
+            .collect();
+        type Value = fn(&promlite_rules::RuleGroupView) -> f64;
+        let families: [(&str, &str, &str, Value); 9] = [
+            ("prometheus_rule_evaluations_total", "The total number of rule evaluations.", "counter", |g| g.counters.evaluations as f64),
+            ("prometheus_rule_evaluation_failures_total", "The total number of rule evaluation failures.", "counter", |g| g.counters.evaluation_failures as f64),
+            ("prometheus_rule_group_iterations_total", "The total number of scheduled rule group evaluations, whether executed or missed.", "counter", |g| g.counters.iterations as f64),
+            ("prometheus_rule_group_iterations_missed_total", "The total number of rule group evaluations missed due to slow rule group evaluation.", "counter", |g| g.counters.iterations_missed as f64),
+            ("prometheus_rule_group_interval_seconds", "The interval of a rule group.", "gauge", |g| g.interval_seconds),
+            ("prometheus_rule_group_last_duration_seconds", "The duration of the last rule group evaluation.", "gauge", |g| g.evaluation_time_seconds),
+            ("prometheus_rule_group_last_evaluation_timestamp_seconds", "The timestamp of the last rule group evaluation in seconds.", "gauge", |g| g.last_evaluation.map_or(0.0, |ms| ms as f64 / 1000.0)),
+            ("prometheus_rule_group_last_evaluation_samples", "The number of samples returned during the last rule group evaluation.", "gauge", |g| g.counters.last_samples as f64),
+            ("prometheus_rule_group_rules", "The number of rules.", "gauge", |g| g.rules.len() as f64),
+        ];
+        for (name, help, kind, value) in families {
+            e.header(name, help, kind);
+            for (g, key) in groups.iter().zip(&keys) {
+                e.sample(name, &[("rule_group", key)], value(g));
+            }
+        }
+    }
+
     fn remote_metrics(&self, e: &mut Exposition) {
         for family in self.remote.metrics().families() {
             let kind = match family.kind {
@@ -272,6 +300,7 @@ impl MetricsSource for SelfMetrics {
         e.out.push_str(&self.tsdb.metrics().to_prometheus_text());
         self.scrape_metrics(&mut e);
         self.notifier_metrics(&mut e);
+        self.rule_metrics(&mut e);
         self.remote_metrics(&mut e);
         e.out
     }

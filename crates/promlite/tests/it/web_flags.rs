@@ -108,6 +108,28 @@ fn default_external_url_cors_and_compatibility_flags() {
         external_url_annotation(&p),
         format!("http://{hostname}:{port}")
     );
+    // The rule group's self-metrics, under Prometheus's names.
+    let group = format!("rule_group=\"{};g\"", ws.path("rules.yml").display());
+    let rules = p
+        .self_metric(&format!("prometheus_rule_group_rules{{{group}}}"))
+        .expect("prometheus_rule_group_rules");
+    assert_eq!(rules, 1.0);
+    let evaluations = p
+        .self_metric(&format!("prometheus_rule_evaluations_total{{{group}}}"))
+        .expect("prometheus_rule_evaluations_total");
+    assert!(evaluations >= 1.0, "{evaluations}");
+    assert_eq!(
+        p.self_metric(&format!(
+            "prometheus_rule_evaluation_failures_total{{{group}}}"
+        )),
+        Some(0.0)
+    );
+    assert_eq!(
+        p.self_metric(&format!(
+            "prometheus_rule_group_interval_seconds{{{group}}}"
+        )),
+        Some(1.0)
+    );
     let flags = p.api("/api/v1/status/flags");
     assert_eq!(
         flags["web.console.templates"],

@@ -3,6 +3,7 @@
 //! notifier against a fake Alertmanager and against the real one (when installed).
 
 mod alerting;
+mod counters;
 mod notifier;
 mod notifier_extra;
 mod promtool_tests;
