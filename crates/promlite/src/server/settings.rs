@@ -11,6 +11,9 @@ use promlite_promql::EngineOptions;
 
 use crate::cli::ServerFlags;
 
+/// How often Prometheus looks for compaction work.
+const COMPACTION_INTERVAL: Duration = Duration::from_secs(60);
+
 /// Fifteen days: Prometheus's retention when neither time nor size is given.
 const DEFAULT_RETENTION: Duration = Duration::from_secs(15 * 24 * 3600);
 
@@ -58,6 +61,11 @@ pub fn tsdb_options(
         retention_size_bytes: size,
         block_range_ms: i64::try_from(block.as_millis())
             .unwrap_or(promlite_tsdb::DEFAULT_BLOCK_RANGE_MS),
+        // Every minute as Prometheus, but at least twice per block range, so the short
+        // blocks of `--storage.tsdb.min-block-duration` in tests are cut in time.
+        compaction_interval: COMPACTION_INTERVAL
+            .min(block / 2)
+            .max(Duration::from_millis(100)),
         clock,
         ..promlite_tsdb::Options::default()
     })
@@ -151,6 +159,19 @@ mod tests {
         let (t, _) = retention(&flags(&["--storage.tsdb.retention.time=10y"]), &cfg).unwrap();
         assert_eq!(t, Duration::from_secs(10 * 365 * 24 * 3600));
         assert!(retention(&flags(&["--storage.tsdb.retention.time=ten"]), &cfg).is_err());
+    }
+
+    #[test]
+    fn compaction_runs_at_least_twice_per_block_range() {
+        let cfg = Config::default();
+        let clock = system_clock();
+        let default = tsdb_options(&flags(&[]), &cfg, clock.clone()).unwrap();
+        assert_eq!(default.compaction_interval, COMPACTION_INTERVAL);
+        let short = flags(&["--storage.tsdb.min-block-duration=2s"]);
+        assert_eq!(
+            tsdb_options(&short, &cfg, clock).unwrap().compaction_interval,
+            Duration::from_secs(1)
+        );
     }
 
     #[test]

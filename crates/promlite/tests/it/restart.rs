@@ -1,6 +1,7 @@
 //! Shutdown and restart on the same data directory: SIGTERM exits 0 after a clean close
 //! and every sample is there after a restart; after SIGKILL the WAL replay brings back
-//! every committed sample too.
+//! every committed sample too; with two-second blocks, samples the head hands over to
+//! blocks keep answering the same, before and after a restart.
 
 use std::time::Duration;
 
@@ -87,4 +88,41 @@ fn sigkill_loses_no_committed_sample() {
 
     let p = Promlite::start(&ws, Start::config(&config(&target.addr)));
     assert_eq!(counts_at(&p, t), (samples, ups));
+}
+
+#[test]
+fn samples_moved_into_blocks_stay_queryable() {
+    let target = TargetServer::start();
+    target.set("/metrics", Reply::text("restart_metric 7\n"));
+    let ws = Workspace::new();
+    // Two-second blocks: the head is cut into blocks within seconds.
+    let start = Start::config(&config(&target.addr)).arg("--storage.tsdb.min-block-duration=2s");
+    let p = Promlite::start(&ws, start.clone());
+    run_until_samples(&p, 3.0);
+    let (t, samples, ups) = snapshot(&p);
+    // Wait until the head no longer holds time t: those samples now live in blocks.
+    p.eventually("head truncated past the snapshot", WAIT, || {
+        let stats = p.api("/api/v1/status/tsdb");
+        let min_time = stats["headStats"]["minTime"].as_i64().unwrap_or(0);
+        if min_time as f64 > t * 1000.0 {
+            Ok(())
+        } else {
+            Err(format!("head minTime {min_time}"))
+        }
+    });
+    let blocks = p
+        .self_metric("prometheus_tsdb_blocks_loaded ")
+        .unwrap_or(0.0);
+    assert!(blocks >= 1.0, "{blocks} blocks");
+    assert_eq!(counts_at(&p, t), (samples, ups));
+    // Across the head/block boundary too: every scrape once.
+    let (now, all, all_up) = snapshot(&p);
+    assert_eq!(all, all_up, "at {now}");
+    assert!(all > samples);
+
+    let status = p.terminate();
+    assert!(status.success(), "{status}");
+    let p = Promlite::start(&ws, start);
+    assert_eq!(counts_at(&p, t), (samples, ups));
+    assert_eq!(counts_at(&p, now), (all, all_up));
 }
