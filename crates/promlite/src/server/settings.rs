@@ -169,7 +169,9 @@ mod tests {
         assert_eq!(default.compaction_interval, COMPACTION_INTERVAL);
         let short = flags(&["--storage.tsdb.min-block-duration=2s"]);
         assert_eq!(
-            tsdb_options(&short, &cfg, clock).unwrap().compaction_interval,
+            tsdb_options(&short, &cfg, clock)
+                .unwrap()
+                .compaction_interval,
             Duration::from_secs(1)
         );
     }
