@@ -12,6 +12,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use promlite_config::{GlobalConfig, RuleGroups, RuleKind};
 use promlite_model::{SharedClock, STALE_NAN};
+use promlite_promql_parser::ParseOptions;
 use promlite_storage::{Appendable, Queryable};
 
 use crate::alerting::{AlertingRule, AlertingRuleSpec};
@@ -32,6 +33,9 @@ pub struct RuleManagerOptions {
     pub outage_tolerance: Duration,
     /// `--rules.alert.for-grace-period` (default 10m).
     pub for_grace_period: Duration,
+    /// The PromQL features rule expressions may use (`--enable-feature=promql-*`), the
+    /// same as queries over HTTP.
+    pub parse_options: ParseOptions,
 }
 
 impl Default for RuleManagerOptions {
@@ -41,6 +45,7 @@ impl Default for RuleManagerOptions {
             resend_delay: Duration::from_secs(60),
             outage_tolerance: Duration::from_secs(3600),
             for_grace_period: Duration::from_secs(600),
+            parse_options: ParseOptions::default(),
         }
     }
 }
@@ -94,6 +99,7 @@ pub(crate) fn load_groups(
     global: &GlobalConfig,
     external_url: &str,
     restored: bool,
+    parse_options: &ParseOptions,
 ) -> Result<Vec<Group>, RulesError> {
     let external_labels: Arc<BTreeMap<String, String>> = Arc::new(
         global
@@ -111,7 +117,7 @@ pub(crate) fn load_groups(
         for g in &rgs.groups {
             let mut rules = Vec::new();
             for r in &g.rules {
-                let expr = promlite_promql_parser::parse(&r.expr)
+                let expr = promlite_promql_parser::parse_with(&r.expr, parse_options)
                     .map_err(|e| RulesError::Load(vec![format!("{file_name}: {e}")]))?;
                 let mut labels: BTreeMap<String, String> = g.labels.iter().cloned().collect();
                 labels.extend(r.labels.iter().cloned());
@@ -170,7 +176,13 @@ impl RuleManager {
     /// removed ones stop and mark their series stale. On error nothing changes.
     pub fn apply(&self, rule_files: &[PathBuf], global: &GlobalConfig) -> Result<(), RulesError> {
         let restored = self.inner.loaded_once.load(Ordering::SeqCst);
-        let new_groups = load_groups(rule_files, global, &self.inner.opts.external_url, restored)?;
+        let new_groups = load_groups(
+            rule_files,
+            global,
+            &self.inner.opts.external_url,
+            restored,
+            &self.inner.opts.parse_options,
+        )?;
         self.inner.loaded_once.store(true, Ordering::SeqCst);
         let mut groups = self.inner.groups.lock();
         let mut old = std::mem::take(&mut *groups);

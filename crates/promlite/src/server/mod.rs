@@ -77,7 +77,10 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     tracing::info!("TSDB started");
 
     let handle = tokio::runtime::Handle::current();
-    let engine = promlite_promql::Engine::new(settings::engine_options(&flags, &bootstrap)?);
+    let features = settings::features(&flags);
+    let engine_options = settings::engine_options(&flags, &bootstrap, &features)?;
+    let lookback_delta_ms = engine_options.lookback_delta_ms;
+    let engine = promlite_promql::Engine::new(engine_options);
     let queryable: Arc<dyn Queryable> = Arc::new(db.clone());
     let remote = Arc::new(RemoteWriteManager::new(handle.clone(), clock.clone()));
     let appendable: Arc<dyn Appendable> = Arc::new(Fanout::new(db.clone(), remote.clone()));
@@ -98,7 +101,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         async move { notifier.run().await }
     });
     let rules = Arc::new(RuleManager::new(
-        settings::rule_options(&flags, &web.external_url)?,
+        settings::rule_options(&flags, &web.external_url, &features)?,
         RuleManagerDeps {
             clock: clock.clone(),
             querier: Arc::new(EngineQuerier::new(engine.clone(), queryable.clone())),
@@ -155,10 +158,10 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         external_url: web.external_url.clone(),
     });
     let builder = ApiState::builder(queryable.clone())
-        .engine(Arc::new(PromqlEngine::new(
-            engine.clone(),
-            queryable.clone(),
-        )))
+        .engine(Arc::new(
+            PromqlEngine::new(engine.clone(), queryable.clone())
+                .with_parse_options(features.parse.clone()),
+        ))
         .clock(clock.clone())
         .targets(scrape_source.clone())
         .metadata(scrape_source)
@@ -193,7 +196,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
                 .unwrap_or(1)
                 .max(1),
         )
-        .lookback_delta_ms(settings::engine_options(&flags, &bootstrap)?.lookback_delta_ms);
+        .lookback_delta_ms(lookback_delta_ms);
     // The admin handle also serves /api/v1/status/tsdb; the flag only gates the
     // delete and tombstone endpoints.
     let builder = builder

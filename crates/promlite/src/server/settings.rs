@@ -8,6 +8,7 @@ use anyhow::Context;
 use promlite_config::{parse_base2_bytes, parse_duration, Config};
 use promlite_model::SharedClock;
 use promlite_promql::EngineOptions;
+use promlite_promql_parser::ParseOptions;
 
 use crate::cli::ServerFlags;
 
@@ -71,20 +72,97 @@ pub fn tsdb_options(
     })
 }
 
-/// PromQL engine options; subqueries without a step use the global evaluation interval.
-pub fn engine_options(flags: &ServerFlags, cfg: &Config) -> anyhow::Result<EngineOptions> {
-    let lookback = duration_flag("query.lookback-delta", &flags.query_lookback_delta)?;
-    let timeout = duration_flag("query.timeout", &flags.query_timeout)?;
-    let experimental = flags
+/// The `--enable-feature` switches promlite implements.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// The parser's switches, for HTTP queries and rule expressions alike.
+    pub parse: ParseOptions,
+    /// `promql-delayed-name-removal`.
+    pub delayed_name_removal: bool,
+}
+
+/// Prometheus features promlite does not implement: accepted with a warning.
+const UNSUPPORTED_FEATURES: &[&str] = &[
+    "agent",
+    "auto-gomaxprocs",
+    "auto-gomemlimit",
+    "auto-reload-config",
+    "concurrent-rule-eval",
+    "created-timestamp-zero-ingestion",
+    "delayed-compaction",
+    "exemplar-storage",
+    "expand-external-labels",
+    "extra-scrape-metrics",
+    "memory-snapshot-on-shutdown",
+    "metadata-wal-records",
+    "native-histograms",
+    "no-default-scrape-port",
+    "old-ui",
+    "otlp-deltatocumulative",
+    "otlp-write-receiver",
+    "promql-per-step-stats",
+    "type-and-unit-labels",
+    "use-uncached-io",
+];
+
+/// Reads `--enable-feature` (comma-separated, repeatable), logging each one as
+/// Prometheus does and warning about the ones promlite ignores.
+pub fn features(flags: &ServerFlags) -> Features {
+    let mut f = Features::default();
+    for name in flags
         .enable_feature
         .iter()
-        .any(|f| f == "promql-experimental-functions");
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        match name {
+            "promql-experimental-functions" => {
+                f.parse.experimental_functions = true;
+                tracing::info!("Experimental PromQL functions enabled.");
+            }
+            "promql-duration-expr" => {
+                f.parse.duration_expressions = true;
+                tracing::info!("Experimental duration expression parsing enabled.");
+            }
+            "promql-extended-range-selectors" => {
+                f.parse.extended_range_selectors = true;
+                tracing::info!("Experimental extended range selectors enabled.");
+            }
+            "promql-binop-fill-modifiers" => {
+                f.parse.binop_fill_modifiers = true;
+                tracing::info!("Experimental binary operator fill modifiers enabled.");
+            }
+            "promql-delayed-name-removal" => {
+                f.delayed_name_removal = true;
+                tracing::info!("Experimental PromQL delayed name removal enabled.");
+            }
+            "promql-at-modifier" | "promql-negative-offset" | "remote-write-receiver" => {
+                tracing::warn!(option = name, "This option for --enable-feature is now permanently enabled and therefore a no-op.");
+            }
+            other if UNSUPPORTED_FEATURES.contains(&other) => {
+                tracing::warn!(option = other, "Feature not supported by promlite; ignored");
+            }
+            other => tracing::warn!(option = other, "Unknown option for --enable-feature"),
+        }
+    }
+    f
+}
+
+/// PromQL engine options; subqueries without a step use the global evaluation interval.
+pub fn engine_options(
+    flags: &ServerFlags,
+    cfg: &Config,
+    features: &Features,
+) -> anyhow::Result<EngineOptions> {
+    let lookback = duration_flag("query.lookback-delta", &flags.query_lookback_delta)?;
+    let timeout = duration_flag("query.timeout", &flags.query_timeout)?;
     Ok(EngineOptions {
         lookback_delta_ms: i64::try_from(lookback.as_millis())
             .context("lookback delta too large")?,
         max_samples: usize::try_from(flags.query_max_samples).unwrap_or(usize::MAX),
         timeout,
-        enable_experimental_functions: experimental,
+        enable_experimental_functions: features.parse.experimental_functions,
+        enable_delayed_name_removal: features.delayed_name_removal,
         default_subquery_step_ms: i64::try_from(cfg.global.evaluation_interval.as_millis())
             .unwrap_or(60_000),
         ..EngineOptions::default()
@@ -108,6 +186,7 @@ pub fn self_scrape_address(listen: &str) -> String {
 pub fn rule_options(
     flags: &ServerFlags,
     external_url: &str,
+    features: &Features,
 ) -> anyhow::Result<promlite_rules::RuleManagerOptions> {
     Ok(promlite_rules::RuleManagerOptions {
         external_url: external_url.to_string(),
@@ -120,6 +199,7 @@ pub fn rule_options(
             "rules.alert.for-grace-period",
             &flags.rules_alert_for_grace_period,
         )?,
+        parse_options: features.parse.clone(),
     })
 }
 

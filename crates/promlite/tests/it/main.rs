@@ -6,6 +6,7 @@ mod support;
 
 mod alerting;
 mod endpoints;
+mod features;
 mod grafana;
 mod interop;
 mod node_exporter;

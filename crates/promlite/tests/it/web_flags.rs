@@ -4,11 +4,10 @@
 //! `http://<hostname>:<port>`), CORS per `--web.cors.origin`, flags accepted for
 //! compatibility, and `--web.config.file` refused.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::http;
-use crate::support::server::PROMLITE;
+use crate::support::server::start_expecting_exit;
 use crate::support::{Promlite, Start, Workspace};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -184,35 +183,13 @@ fn default_external_url_cors_and_compatibility_flags() {
 fn web_config_file_is_refused() {
     let ws = Workspace::new();
     let web = ws.write("web.yml", "basic_auth_users:\n  admin: $2y$10$abc\n");
-    let mut child = Command::new(PROMLITE)
-        .arg("--web.listen-address=127.0.0.1:0")
-        .arg(format!("--storage.tsdb.path={}", ws.data_dir().display()))
-        .arg(format!("--web.config.file={}", web.display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn promlite");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("promlite kept running with --web.config.file");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut err = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
-        use std::io::Read;
-        let _ = pipe.read_to_string(&mut err);
-    }
-    assert_eq!(status.code(), Some(1));
+    let (code, out) = start_expecting_exit(
+        &ws,
+        Start::default().arg(&format!("--web.config.file={}", web.display())),
+    );
+    assert_eq!(code, 1, "{out}");
     assert!(
-        err.contains("--web.config.file") && err.contains("not supported by promlite"),
-        "{err}"
+        out.contains("--web.config.file") && out.contains("not supported by promlite"),
+        "{out}"
     );
 }

@@ -291,11 +291,17 @@ fn run_test_group_inner(
         ..GlobalConfig::default()
     };
     // Alerting rules start out restored, so ALERTS series are written from the start.
-    let mut groups =
-        load_groups(settings.rule_files, &global, &tg.external_url, true).map_err(|e| match e {
-            RulesError::Load(msgs) => msgs,
-            other => vec![other.to_string()],
-        })?;
+    let mut groups = load_groups(
+        settings.rule_files,
+        &global,
+        &tg.external_url,
+        true,
+        &promlite_promql_parser::ParseOptions::default(),
+    )
+    .map_err(|e| match e {
+        RulesError::Load(msgs) => msgs,
+        other => vec![other.to_string()],
+    })?;
     // Listed groups go in the listed order; the others count as position 0.
     groups.sort_by_key(|g| settings.group_order.get(&g.name).copied().unwrap_or(0));
 

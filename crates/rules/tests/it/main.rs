@@ -6,6 +6,7 @@ mod alerting;
 mod counters;
 mod notifier;
 mod notifier_extra;
+mod parse_options;
 mod promtool_tests;
 mod real_alertmanager;
 mod removed_group;

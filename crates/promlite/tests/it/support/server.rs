@@ -301,6 +301,45 @@ impl Promlite {
     }
 }
 
+/// Starts promlite as [`Promlite::start`] does but expects it to refuse to run: waits
+/// (at most 15 s) for it to exit and returns its exit code and output.
+pub fn start_expecting_exit(ws: &Workspace, opts: Start) -> (i32, String) {
+    let config = opts
+        .config
+        .as_deref()
+        .map(|text| ws.write("prometheus.yml", text));
+    let mut cmd = Command::new(PROMLITE);
+    cmd.arg("--web.listen-address=127.0.0.1:0")
+        .arg(format!("--storage.tsdb.path={}", ws.data_dir().display()))
+        .args(&opts.args)
+        .current_dir(ws.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(c) = &config {
+        cmd.arg(format!("--config.file={}", c.display()));
+    }
+    let mut child = cmd.spawn().expect("spawn promlite");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            let out = child.wait_with_output().expect("output");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return (out.status.code().unwrap_or(-1), text);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("promlite kept running with {:?}", opts.args);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Runs `promlite <args>` to completion; returns (exit code, stdout, stderr).
 pub fn run_tool(args: &[&str], cwd: &Path) -> (i32, String, String) {
     let out = Command::new(PROMLITE)
