@@ -159,8 +159,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     });
     let builder = ApiState::builder(queryable.clone())
         .engine(Arc::new(
-            PromqlEngine::new(engine.clone(), queryable.clone())
-                .with_parse_options(features.parse.clone()),
+            PromqlEngine::new(engine.clone(), queryable.clone()).with_parse_options(features.parse),
         ))
         .clock(clock.clone())
         .targets(scrape_source.clone())

@@ -165,7 +165,6 @@ pub fn engine_options(
         enable_delayed_name_removal: features.delayed_name_removal,
         default_subquery_step_ms: i64::try_from(cfg.global.evaluation_interval.as_millis())
             .unwrap_or(60_000),
-        ..EngineOptions::default()
     })
 }
 
@@ -199,7 +198,7 @@ pub fn rule_options(
             "rules.alert.for-grace-period",
             &flags.rules_alert_for_grace_period,
         )?,
-        parse_options: features.parse.clone(),
+        parse_options: features.parse,
     })
 }
 
