@@ -36,6 +36,10 @@ pub struct Reloader {
     pub external_labels: SharedValue<Labels>,
     pub status: Arc<ReloadStatus>,
     pub clock: SharedClock,
+    /// Held for a whole reload: SIGHUP and concurrent `POST /-/reload`s take turns, so
+    /// every component ends up with the same config (Prometheus runs reloads on one
+    /// goroutine).
+    pub in_progress: std::sync::Mutex<()>,
 }
 
 impl Reloader {
@@ -95,6 +99,10 @@ impl Reloader {
 
     /// Loads and applies; on failure the old config keeps running.
     pub fn reload(&self) -> Result<(), String> {
+        let _turn = self
+            .in_progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let result = self.load().and_then(|cfg| self.apply(&cfg));
         match &result {
             Ok(()) => {

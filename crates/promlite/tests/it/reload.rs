@@ -186,3 +186,53 @@ fn lifecycle_endpoints_need_the_flag() {
     // Still running.
     assert_eq!(p.get("/-/healthy").status, 200);
 }
+
+#[test]
+fn concurrent_reloads_leave_one_consistent_config() {
+    let target = TargetServer::start();
+    target.set("/metrics", Reply::text("m 1\n"));
+    let ws = Workspace::new();
+    // Version one has many rules and version two one, so loading one takes longer and
+    // unserialized reloads would apply their parts in different orders.
+    for (v, n) in [("one", 400), ("two", 1)] {
+        let mut text = format!("groups:\n  - name: {v}\n    rules:\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "      - record: r_{v}_{i}\n        expr: sum by (job) (rate(m[5m])) > {i}\n"
+            ));
+        }
+        ws.write(&format!("rules_{v}.yml"), &text);
+    }
+    let version = |v: &str| {
+        let rules = ws.path(&format!("rules_{v}.yml")).display().to_string();
+        config(&target.addr, &[v], Some(&rules))
+    };
+    let p = Promlite::start(
+        &ws,
+        Start::config(&version("one")).arg("--web.enable-lifecycle"),
+    );
+    let config_path = ws.path("prometheus.yml");
+    std::thread::scope(|s| {
+        for thread in 0..6 {
+            let (p, ws, config_path, version) = (&p, &ws, &config_path, &version);
+            s.spawn(move || {
+                for i in 0..6 {
+                    let v = if (thread + i) % 2 == 0 { "one" } else { "two" };
+                    let tmp = ws.path(&format!(".flip-{thread}"));
+                    std::fs::write(&tmp, version(v)).expect("write");
+                    std::fs::rename(&tmp, config_path).expect("rename");
+                    let r = p.post("/-/reload", "");
+                    assert_eq!(r.status, 200, "{}", r.text());
+                }
+            });
+        }
+    });
+    // Whatever won, the scrape jobs and the rule groups come from the same file.
+    let pools = p.api("/api/v1/scrape_pools")["scrapePools"].clone();
+    let groups = p.api("/api/v1/rules")["groups"].clone();
+    let pool = pools[0].as_str().unwrap_or_default().to_string();
+    assert_eq!(pools.as_array().map(Vec::len), Some(1), "{pools}");
+    assert_eq!(groups.as_array().map(Vec::len), Some(1), "{groups}");
+    assert_eq!(groups[0]["name"], pool.as_str(), "{pools} vs {groups}");
+    assert_eq!(reload_ok(&p), 1.0);
+}
