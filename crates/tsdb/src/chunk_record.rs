@@ -2,6 +2,7 @@
 //! segment files: `uvarint(len(data)) | encoding u8 | data | crc32(encoding | data) u32 BE`.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use promlite_encoding::checksum::crc32;
 use promlite_encoding::varint::{put_uvarint, ByteReader};
@@ -14,12 +15,47 @@ use crate::error::{Result, TsdbError};
 pub struct MappedFile {
     pub path: std::path::PathBuf,
     pub map: memmap2::Mmap,
+    /// Bytes of `map` that hold written data. A head chunk file's map covers its maximum
+    /// size while the file only grows as chunks are written: reads stay below this
+    /// bound, so even a corrupt length never touches a page past the end of the file.
+    valid_len: AtomicUsize,
 }
 
 impl MappedFile {
+    /// A map whose bytes are all valid (a block's chunk segment).
+    pub fn new(path: std::path::PathBuf, map: memmap2::Mmap) -> MappedFile {
+        let valid_len = AtomicUsize::new(map.len());
+        MappedFile {
+            path,
+            map,
+            valid_len,
+        }
+    }
+
+    /// A map of which only the first `valid_len` bytes are written yet.
+    pub fn growing(path: std::path::PathBuf, map: memmap2::Mmap, valid_len: usize) -> MappedFile {
+        MappedFile {
+            path,
+            map,
+            valid_len: AtomicUsize::new(valid_len),
+        }
+    }
+
+    /// Marks the first `len` bytes as written (after they were).
+    pub fn set_valid_len(&self, len: usize) {
+        self.valid_len
+            .fetch_max(len.min(self.map.len()), Ordering::Release);
+    }
+
+    /// The written bytes.
+    pub fn bytes(&self) -> &[u8] {
+        let n = self.valid_len.load(Ordering::Acquire);
+        self.map.get(..n).unwrap_or(&self.map)
+    }
+
     /// The framed chunk at `offset`, CRC checked.
     pub fn chunk_at(&self, offset: usize) -> Result<(ChunkEncoding, &[u8])> {
-        decode_chunk_record(&self.map, offset, &self.path)
+        decode_chunk_record(self.bytes(), offset, &self.path)
     }
 }
 

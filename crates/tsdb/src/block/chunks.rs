@@ -157,7 +157,7 @@ impl ChunkReader {
                 .map_err(|e| TsdbError::corruption(&path, 0, e))?;
             check_footer(&map, CHUNKS_MAGIC, verify)
                 .map_err(|e| TsdbError::corruption(&path, map.len().saturating_sub(8) as u64, e))?;
-            segments.push(Arc::new(MappedFile { path, map }));
+            segments.push(Arc::new(MappedFile::new(path, map)));
         }
         Ok(ChunkReader { segments })
     }

@@ -1,10 +1,10 @@
-//! `chunks_head/`: completed head chunks written to preallocated files and read back
-//! through read-only `memmap2` maps, so only open chunks stay on the heap.
+//! `chunks_head/`: completed head chunks appended to files that grow as they are written
+//! and read back through read-only `memmap2` maps, so only open chunks stay on the heap.
 //!
 //! Each file is an 8-byte header (magic "PLHC", version) followed by framed chunks
-//! ([`crate::chunk_record`]). Writes go through `pwrite`; the shared map sees them
-//! through the page cache. The files are scratch space: at open the directory is
-//! emptied and the head is rebuilt from the WAL.
+//! ([`crate::chunk_record`]). Writes go through `pwrite` and grow the file; the shared
+//! map, sized for the file's maximum, sees them through the page cache. The files are
+//! scratch space: at open the directory is emptied and the head is rebuilt from the WAL.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -12,7 +12,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use memmap2::Mmap;
+use memmap2::MmapOptions;
 use parking_lot::{Mutex, RwLock};
 use promlite_encoding::file_format::{header_bytes, HEADER_LEN};
 use promlite_encoding::ChunkEncoding;
@@ -51,7 +51,7 @@ struct Active {
 struct FileInfo {
     mapped: Arc<MappedFile>,
     max_t: i64,
-    /// Bytes written so far (the file itself is preallocated and sparse).
+    /// Bytes written so far, header included.
     written: u64,
 }
 
@@ -98,17 +98,20 @@ impl HeadChunkFiles {
             .open(&path)
             .ctx(|| format!("creating {}", path.display()))?;
         let size = self.file_size.max(min_size + HEADER_LEN as u64);
-        file.set_len(size)
-            .ctx(|| format!("sizing {}", path.display()))?;
         file.write_all_at(&header_bytes(HEAD_CHUNKS_MAGIC, HEAD_CHUNKS_VERSION), 0)
             .ctx(|| format!("writing header of {}", path.display()))?;
+        // The map spans the file's maximum size, but the file itself only grows as chunks
+        // are written (no preallocation: a closed database does not leave 128 MiB files
+        // behind). Pages past the end of the file are never touched: readers stay within
+        // `MappedFile::bytes`, the written prefix.
         // SAFETY: the file is private to this process; regions are written (pwrite) before
         // any reader learns their offsets, and written regions are never rewritten.
-        let map = unsafe { Mmap::map(&file) }.ctx(|| format!("mapping {}", path.display()))?;
+        let map = unsafe { MmapOptions::new().len(size as usize).map(&file) }
+            .ctx(|| format!("mapping {}", path.display()))?;
         self.files.write().insert(
             index,
             FileInfo {
-                mapped: Arc::new(MappedFile { path, map }),
+                mapped: Arc::new(MappedFile::growing(path, map, HEADER_LEN)),
                 max_t: i64::MIN,
                 written: HEADER_LEN as u64,
             },
@@ -152,6 +155,7 @@ impl HeadChunkFiles {
         if let Some(info) = self.files.write().get_mut(&a.index) {
             info.max_t = info.max_t.max(maxt);
             info.written += need;
+            info.mapped.set_valid_len(a.next_offset as usize);
         }
         Ok(HeadChunkRef {
             mint,
@@ -184,8 +188,41 @@ impl HeadChunkFiles {
         Ok(())
     }
 
-    /// Bytes written into the files (not their preallocated size).
+    /// Bytes written into the files.
     pub fn size_bytes(&self) -> u64 {
         self.files.read().values().map(|i| i.written).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files grow by what is written (no 128 MiB preallocation left behind), chunks read
+    /// back, and reads past the written bytes are errors, never a touch of the unbacked
+    /// part of the map.
+    #[test]
+    fn files_grow_as_written_and_reads_stay_inside() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = HeadChunkFiles::create(&dir.path().join("chunks_head"), 1 << 20).unwrap();
+        let mut refs = Vec::new();
+        for i in 0..10u8 {
+            let data = vec![i; 100 + usize::from(i)];
+            refs.push((
+                files.write_chunk(ChunkEncoding::Xor, &data, 0, 10).unwrap(),
+                data,
+            ));
+        }
+        let path = dir.path().join("chunks_head").join("000001");
+        let on_disk = fs::metadata(&path).unwrap().len();
+        assert_eq!(on_disk, files.size_bytes());
+        let mapped = files.file(1).unwrap();
+        assert!(mapped.map.len() as u64 > on_disk);
+        for (r, data) in &refs {
+            let (enc, got) = mapped.chunk_at(r.offset()).unwrap();
+            assert_eq!((enc, got), (ChunkEncoding::Xor, &data[..]));
+        }
+        assert!(mapped.chunk_at(on_disk as usize).is_err());
+        assert!(mapped.chunk_at(on_disk as usize + 4096).is_err());
     }
 }

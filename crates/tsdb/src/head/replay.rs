@@ -152,8 +152,11 @@ mod tests {
             }])
         };
         r.apply(series(1, &a)).unwrap();
-        r.apply(ReplayItem::Samples(vec![sample(1, 10, 1.0), sample(1, 20, 2.0)]))
-            .unwrap();
+        r.apply(ReplayItem::Samples(vec![
+            sample(1, 10, 1.0),
+            sample(1, 20, 2.0),
+        ]))
+        .unwrap();
         r.apply(series(7, &a)).unwrap();
         r.apply(series(8, &b)).unwrap();
         r.apply(ReplayItem::Samples(vec![
