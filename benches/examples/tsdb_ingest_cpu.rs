@@ -6,7 +6,8 @@
 //! * append: batches of 1,000 samples committed over 100,000 existing series
 //!   (the `tsdb_append` bench), `--rounds R` passes over every series (default 240: two chunk cuts per series).
 //! * replay: opening a database of 10,000 series × 100 samples held only in the WAL
-//!   (the `tsdb_wal_replay` bench), `--opens N` times (default 10).
+//!   (the `tsdb_wal_replay` bench), `--opens N` times (default 10); with `--snapshot 1`
+//!   the database was closed with a head snapshot, which the opens load instead.
 //!
 //! `cargo run --release -p promlite-benches --example tsdb_ingest_cpu -- [append|replay]`
 //! Under `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*measured_*'`
@@ -37,10 +38,12 @@ fn arg(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// No head snapshot at close: the replay measured is the WAL's (the crash path).
 fn options() -> Options {
     Options {
         fsync: FsyncPolicy::Never,
         background_compaction: false,
+        head_snapshot_on_close: false,
         ..Options::default()
     }
 }
@@ -123,9 +126,16 @@ fn measured_open(dir: &std::path::Path) {
 
 fn replay() {
     let opens = arg("--opens", 10);
+    // `--snapshot 1`: the database is closed with a head snapshot, so the opens load it
+    // instead of replaying the WAL.
+    let snapshot = arg("--snapshot", 0) == 1;
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = Db::open(dir.path(), options()).unwrap();
+        let opts = Options {
+            head_snapshot_on_close: snapshot,
+            ..options()
+        };
+        let db = Db::open(dir.path(), opts).unwrap();
         let labels: Vec<Labels> = (0..REPLAY_SERIES)
             .map(|i| {
                 Labels::from_pairs([
@@ -156,7 +166,7 @@ fn replay() {
     }
     let cpu = cpu_seconds(libc::CLOCK_PROCESS_CPUTIME_ID) - cpu0;
     report(
-        "replay",
+        if snapshot { "snapshot" } else { "replay" },
         per_open * opens as u64,
         cpu,
         wall0.elapsed().as_secs_f64(),

@@ -57,6 +57,32 @@ impl MappedFile {
     pub fn chunk_at(&self, offset: usize) -> Result<(ChunkEncoding, &[u8])> {
         decode_chunk_record(self.bytes(), offset, &self.path)
     }
+
+    /// The whole framed record at `offset` (length, encoding, data, CRC), CRC checked:
+    /// what a head snapshot copies verbatim.
+    pub fn framed_chunk_at(&self, offset: usize) -> Result<&[u8]> {
+        let bytes = self.bytes();
+        let (_, data) = decode_chunk_record(bytes, offset, &self.path)?;
+        let len = framed_record_len(bytes.get(offset..).unwrap_or(&[]))
+            .map_err(|e| TsdbError::corruption(&self.path, offset as u64, e))?;
+        debug_assert!(len > data.len());
+        bytes
+            .get(offset..offset + len)
+            .ok_or_else(|| TsdbError::corruption(&self.path, offset as u64, "chunk beyond file"))
+    }
+}
+
+/// Length of the framed chunk record at the start of `bytes` (its CRC is not checked).
+pub fn framed_record_len(bytes: &[u8]) -> Result<usize, promlite_encoding::EncodingError> {
+    let mut r = ByteReader::new(bytes);
+    let len = r.uvarint_len(bytes.len())?;
+    let header = r.position();
+    let total = header
+        .checked_add(len)
+        .and_then(|n| n.checked_add(5))
+        .filter(|&n| n <= bytes.len())
+        .ok_or(promlite_encoding::EncodingError::Truncated)?;
+    Ok(total)
 }
 
 /// Appends one framed chunk to `out`.

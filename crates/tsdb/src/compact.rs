@@ -18,6 +18,7 @@ use crate::metrics::Metrics;
 use crate::query::chunks::decode_series_into;
 use crate::util::floor_to;
 use crate::wal::checkpoint::write_checkpoint;
+use crate::wal::snapshot::{numbered_dirs, SNAPSHOT_PREFIX};
 
 /// A new block id from the clock's time and a counter (unique within the process).
 pub fn new_ulid(clock: &SharedClock) -> String {
@@ -186,6 +187,17 @@ impl Db {
             )?;
             self.inner.wal.remove_segments_upto(upto)?;
             Metrics::inc(&self.inner.metrics.checkpoints);
+            // The checkpoint names every head series, so a head snapshot whose samples
+            // blocks now all hold is no longer needed.
+            let mut snapshot_max_t = self.inner.snapshot_max_t.lock();
+            if snapshot_max_t.is_some_and(|t| t < boundary) {
+                for (_, path) in numbered_dirs(self.inner.wal.dir(), SNAPSHOT_PREFIX)? {
+                    std::fs::remove_dir_all(&path).map_err(|e| {
+                        crate::TsdbError::io(format!("removing {}", path.display()), e)
+                    })?;
+                }
+                *snapshot_max_t = None;
+            }
         }
         Ok(())
     }

@@ -21,6 +21,7 @@ use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::options::{FsyncPolicy, Options};
 use crate::query::TsdbQuerier;
 use crate::wal::replay::replay;
+use crate::wal::snapshot::SnapshotWriter;
 use crate::wal::Wal;
 
 /// The stop signal and handle of the background thread.
@@ -38,6 +39,9 @@ pub(crate) struct DbInner {
     pub(crate) closed: Arc<AtomicBool>,
     /// Why blocks were skipped at the last load (each names the file and offset).
     block_errors: Mutex<Vec<String>>,
+    /// Newest sample time of the head snapshot the head was loaded from, while that
+    /// snapshot is still needed (blocks do not hold all of its data yet).
+    pub(crate) snapshot_max_t: Mutex<Option<i64>>,
     background: Mutex<Option<Background>>,
     _lock: File,
 }
@@ -135,6 +139,7 @@ impl Db {
             return Err(e);
         }
         let (replayed_samples, unknown_refs) = (replayer.samples, replayer.unknown_refs);
+        let (snapshot_chunks, snapshot_max_t) = (replayer.snapshot_chunks, replayer.snapshot_max_t);
         replayer.finish();
         Metrics::add(&metrics.wal_replayed_samples, replayed_samples as i64);
         Metrics::add(&metrics.wal_replay_unknown_refs, unknown_refs as i64);
@@ -146,6 +151,7 @@ impl Db {
         }
         tracing::info!(
             samples = replayed_samples,
+            snapshot_chunks,
             series = head.num_series(),
             "WAL replayed"
         );
@@ -168,6 +174,7 @@ impl Db {
             metrics,
             closed: Arc::new(AtomicBool::new(false)),
             block_errors,
+            snapshot_max_t: Mutex::new(snapshot_max_t),
             background: Mutex::new(None),
             _lock: lock,
         });
@@ -359,7 +366,26 @@ impl Db {
         }
         // Wait for a compaction in progress to finish.
         let _c = self.inner.compaction_lock.lock();
-        self.inner.wal.close()
+        self.inner.wal.close()?;
+        if self.inner.opts.head_snapshot_on_close && self.inner.wal.poisoned().is_none() {
+            // No commit is in flight, and none can start (they check `closed` under
+            // the gate): the head and the WAL agree while the snapshot is written.
+            let _exclusive = self.inner.gate.write();
+            self.write_head_snapshot()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the head into `wal/snapshot.N/` (N = the current segment) and deletes the
+    /// segments, checkpoints and snapshots it replaces. A failure leaves the WAL as it was.
+    fn write_head_snapshot(&self) -> Result<()> {
+        let wal = &self.inner.wal;
+        let upto = wal.current_segment();
+        let mut w = SnapshotWriter::create(wal.dir(), upto)?;
+        let chunks = self.inner.head.write_snapshot(&mut w)?;
+        w.finish()?;
+        tracing::info!(segment = upto, chunks, "head snapshot written");
+        Ok(())
     }
 }
 

@@ -50,6 +50,10 @@ pub struct Options {
     pub block_chunk_encoding: ChunkEncoding,
     /// The source of "now" (block ids, retention); never the wall clock directly.
     pub clock: SharedClock,
+    /// At [`crate::Db::close`], write the head into a snapshot (its chunks as they are)
+    /// that replaces the WAL segments: a reopen copies chunks instead of re-encoding every
+    /// sample, and the closed database is smaller. Default true.
+    pub head_snapshot_on_close: bool,
 }
 
 impl Default for Options {
@@ -66,6 +70,7 @@ impl Default for Options {
             verify_block_checksums: true,
             block_chunk_encoding: crate::block::default_block_chunk_encoding(),
             clock: Arc::new(SystemClock),
+            head_snapshot_on_close: true,
         }
     }
 }

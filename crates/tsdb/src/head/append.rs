@@ -180,6 +180,12 @@ impl HeadAppender {
         }
         let gate = self.gate.clone();
         let _shared = gate.read();
+        // Checked under the gate: close() takes it exclusively before it snapshots the
+        // head and deletes the segments, so no commit can land in a deleted segment.
+        if self.closed.load(Ordering::Acquire) {
+            self.release_pending();
+            return Err(TsdbError::Closed);
+        }
         if let Err(e) = self.wal.log(&self.wal_buf, maxt) {
             self.release_pending();
             return Err(e);

@@ -164,6 +164,66 @@ impl HeadChunkFiles {
         })
     }
 
+    /// Writes many completed chunks, already framed as chunk records, `(framed, mint,
+    /// maxt)`, with one write per file instead of one per chunk (a snapshot load);
+    /// returns their references in order.
+    pub fn write_framed_chunks(&self, chunks: &[(&[u8], i64, i64)]) -> Result<Vec<HeadChunkRef>> {
+        let mut refs = Vec::with_capacity(chunks.len());
+        let total: usize = chunks.iter().map(|c| c.0.len()).sum();
+        let mut buf = Vec::with_capacity(total.min(self.file_size as usize));
+        let mut active = self.active.lock();
+        let mut rest = chunks;
+        while !rest.is_empty() {
+            // As many chunks as the active file still takes (at least one, in a new file
+            // when the active one is full).
+            buf.clear();
+            let room = active
+                .as_ref()
+                .map_or(0, |a| a.size.saturating_sub(a.next_offset));
+            let mut taken = 0;
+            for &(framed, _, _) in rest {
+                if (buf.len() + framed.len()) as u64 > room {
+                    break;
+                }
+                buf.extend_from_slice(framed);
+                taken += 1;
+            }
+            if taken == 0 {
+                let next = active.as_ref().map(|a| a.index + 1).unwrap_or(1);
+                let need = rest.first().map_or(0, |c| c.0.len() as u64);
+                *active = Some(self.new_file(next, need)?);
+                continue;
+            }
+            let Some(a) = active.as_mut() else {
+                return Err(crate::TsdbError::Other("no active head chunk file".into()));
+            };
+            let base = a.next_offset;
+            a.file
+                .write_all_at(&buf, base)
+                .ctx(|| format!("writing head chunks to file {}", a.index))?;
+            a.next_offset += buf.len() as u64;
+            let (written, now) = rest.split_at(taken);
+            let mut off = base;
+            let mut max_t = i64::MIN;
+            for &(framed, mint, maxt) in written {
+                refs.push(HeadChunkRef {
+                    mint,
+                    maxt,
+                    location: (u64::from(a.index) << 32) | off,
+                });
+                off += framed.len() as u64;
+                max_t = max_t.max(maxt);
+            }
+            if let Some(info) = self.files.write().get_mut(&a.index) {
+                info.max_t = info.max_t.max(max_t);
+                info.written += buf.len() as u64;
+                info.mapped.set_valid_len(a.next_offset as usize);
+            }
+            rest = now;
+        }
+        Ok(refs)
+    }
+
     /// The map holding file `index`.
     pub fn file(&self, index: u32) -> Option<Arc<MappedFile>> {
         self.files.read().get(&index).map(|i| i.mapped.clone())

@@ -9,6 +9,7 @@ mod prefetch;
 pub mod read;
 mod replay;
 pub mod series;
+mod snapshot;
 mod table;
 
 use std::collections::HashMap;

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::wal::record::RefSample;
 use crate::wal::replay::ReplayItem;
+use crate::wal::snapshot::for_each_snapshot_series;
 
 /// A head series and the state replay builds for it.
 struct ReplaySlot {
@@ -29,6 +30,10 @@ pub(crate) struct Replayer<'a> {
     slots: Vec<ReplaySlot>,
     pub samples: u64,
     pub unknown_refs: u64,
+    /// Chunks loaded from a head snapshot.
+    pub snapshot_chunks: u64,
+    /// Newest sample time in the head snapshot, if one was loaded.
+    pub snapshot_max_t: Option<i64>,
 }
 
 impl<'a> Replayer<'a> {
@@ -39,6 +44,8 @@ impl<'a> Replayer<'a> {
             slots: Vec::new(),
             samples: 0,
             unknown_refs: 0,
+            snapshot_chunks: 0,
+            snapshot_max_t: None,
         }
     }
 
@@ -72,7 +79,59 @@ impl<'a> Replayer<'a> {
             }
             ReplayItem::Samples(samples) => self.apply_samples(&samples)?,
             ReplayItem::Tombstones(t) => self.head.add_tombstones(&t),
+            ReplayItem::Chunks(payload) => self.apply_chunks(&payload)?,
         }
+        Ok(())
+    }
+
+    /// Loads a snapshot's chunks: copied into `chunks_head/` with one write per file, all
+    /// of them completed chunks (the next append starts a new one), dropping those that
+    /// blocks already hold.
+    fn apply_chunks(&mut self, payload: &[u8]) -> Result<()> {
+        let min_valid = self.head.min_valid_time();
+        let mut chunks = Vec::new();
+        let mut owners = Vec::new();
+        let mut lasts = Vec::new();
+        let mut unknown = 0u64;
+        let mut newest = i64::MIN;
+        for_each_snapshot_series(payload, |id, last, series_chunks| {
+            newest = newest.max(last.0);
+            let Some(j) = self.slot_index(id) else {
+                unknown += 1;
+                return;
+            };
+            for c in series_chunks.iter().filter(|c| c.maxt >= min_valid) {
+                chunks.push((c.framed, c.mint, c.maxt));
+                owners.push(j);
+            }
+            if last.0 >= min_valid {
+                lasts.push((j, last));
+            }
+        })
+        .map_err(|e| crate::TsdbError::Other(format!("head snapshot: {e}")))?;
+        self.unknown_refs += unknown;
+        let refs = self.head.chunk_files.write_framed_chunks(&chunks)?;
+        let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
+        for (r, j) in refs.into_iter().zip(owners) {
+            if let Some(slot) = self.slots.get_mut(j) {
+                mint = mint.min(r.mint);
+                maxt = maxt.max(r.maxt);
+                slot.state.chunks.push(r);
+            }
+        }
+        for (j, last) in lasts {
+            if let Some(slot) = self.slots.get_mut(j) {
+                if slot.state.last.is_none_or(|(t, _)| last.0 > t) {
+                    slot.state.last = Some(last);
+                }
+            }
+        }
+        self.snapshot_chunks += chunks.len() as u64;
+        self.snapshot_max_t = Some(self.snapshot_max_t.unwrap_or(i64::MIN).max(newest));
+        let n = chunks.len() as i64;
+        Metrics::add(&self.head.metrics.head_chunks, n);
+        Metrics::add(&self.head.metrics.head_chunks_created, n);
+        self.head.update_time_bounds(mint, maxt);
         Ok(())
     }
 

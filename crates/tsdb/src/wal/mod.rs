@@ -6,6 +6,7 @@
 pub mod checkpoint;
 pub mod record;
 pub mod replay;
+pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -238,6 +239,11 @@ impl Wal {
         };
         Metrics::set(&self.metrics.wal_segment_current, i64::from(next));
         Ok(closed)
+    }
+
+    /// Index of the segment being written.
+    pub fn current_segment(&self) -> u32 {
+        self.writer.lock().index
     }
 
     /// Closes the current segment and starts the next; returns the closed one's index.

@@ -1,5 +1,6 @@
 //! WAL records: framing (`type u8 | len u32 BE | crc32 u32 BE | snappy payload`) and the
-//! payloads of the three record kinds (series, samples, tombstones).
+//! payloads of the record kinds (series, samples, tombstones; the chunks records of head
+//! snapshots, [`super::snapshot`], are stored without snappy).
 //!
 //! ```text
 //! series:     uvarint n, n × (uvarint id, uvarint nlabels, nlabels × (str name, str value))
@@ -26,6 +27,8 @@ pub enum RecordType {
     Series = 1,
     Samples = 2,
     Tombstones = 3,
+    /// Head chunks of a snapshot ([`super::snapshot`]).
+    Chunks = 4,
 }
 
 impl RecordType {
@@ -34,6 +37,7 @@ impl RecordType {
             1 => Ok(RecordType::Series),
             2 => Ok(RecordType::Samples),
             3 => Ok(RecordType::Tombstones),
+            4 => Ok(RecordType::Chunks),
             other => Err(EncodingError::Corrupt(format!(
                 "unknown WAL record type {other}"
             ))),
@@ -70,6 +74,8 @@ pub enum Record {
     Series(Vec<SeriesEntry>),
     Samples(Vec<RefSample>),
     Tombstones(Vec<TombstoneEntry>),
+    /// A chunks record's payload, checked by [`super::snapshot::for_each_snapshot_series`].
+    Chunks(Vec<u8>),
 }
 
 /// Reusable buffers for framing records: the snappy encoder (its hash table), the
@@ -118,6 +124,26 @@ impl RecordEncoder {
         let mut payload = std::mem::take(&mut self.payload);
         encode_samples_payload(samples, &mut payload);
         self.frame(RecordType::Samples, &payload, out);
+        self.payload = payload;
+    }
+
+    /// Frames a chunks record (payload built by [`super::snapshot::put_snapshot_series`]);
+    /// its payload is stored as is, not snappy-compressed.
+    pub fn chunks(&mut self, payload: &[u8], out: &mut Vec<u8>) {
+        let kind = RecordType::Chunks as u8;
+        let crc = crc32_of(&[&[kind], payload]);
+        out.reserve(RECORD_HEADER_LEN + payload.len());
+        out.push(kind);
+        out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        out.extend_from_slice(&crc.to_be_bytes());
+        out.extend_from_slice(payload);
+    }
+
+    /// Encodes and frames a tombstones record into `out`.
+    pub fn tombstones(&mut self, entries: &[TombstoneEntry], out: &mut Vec<u8>) {
+        let mut payload = std::mem::take(&mut self.payload);
+        encode_tombstones_payload(entries, &mut payload);
+        self.frame(RecordType::Tombstones, &payload, out);
         self.payload = payload;
     }
 
@@ -182,14 +208,17 @@ fn encode_samples_payload(samples: &[RefSample], p: &mut Vec<u8>) {
 }
 
 pub fn encode_tombstones(entries: &[TombstoneEntry], out: &mut Vec<u8>) {
-    let mut p = Vec::with_capacity(entries.len() * 12 + 4);
-    put_uvarint(&mut p, entries.len() as u64);
+    RecordEncoder::default().tombstones(entries, out);
+}
+
+fn encode_tombstones_payload(entries: &[TombstoneEntry], p: &mut Vec<u8>) {
+    p.clear();
+    put_uvarint(p, entries.len() as u64);
     for e in entries {
-        put_uvarint(&mut p, u64::from(e.id));
-        put_varint(&mut p, e.mint);
-        put_varint(&mut p, e.maxt);
+        put_uvarint(p, u64::from(e.id));
+        put_varint(p, e.mint);
+        put_varint(p, e.maxt);
     }
-    frame_record(RecordType::Tombstones, &p, out);
 }
 
 /// One framed record read from bytes: its type, payload (still compressed) and total size.
@@ -342,6 +371,13 @@ pub fn decode_record(bytes: &[u8]) -> Result<Option<(Record, usize)>, EncodingEr
     let Some(raw) = read_frame(bytes)? else {
         return Ok(None);
     };
+    if raw.kind == RecordType::Chunks {
+        super::snapshot::for_each_snapshot_series(raw.compressed, |_, _, _| {})?;
+        return Ok(Some((
+            Record::Chunks(raw.compressed.to_vec()),
+            raw.total_len,
+        )));
+    }
     let mut buf = Vec::new();
     decompress_into(raw.compressed, &mut buf)?;
     let rec = match raw.kind {
@@ -352,6 +388,7 @@ pub fn decode_record(bytes: &[u8]) -> Result<Option<(Record, usize)>, EncodingEr
             Record::Samples(v)
         }
         RecordType::Tombstones => Record::Tombstones(decode_tombstones(&buf)?),
+        RecordType::Chunks => Record::Chunks(buf),
     };
     Ok(Some((rec, raw.total_len)))
 }

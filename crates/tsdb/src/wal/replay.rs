@@ -1,7 +1,7 @@
-//! Reading the WAL back at open: the newest checkpoint, then every later segment, through
-//! `memmap2`. One thread decompresses and decodes while the caller applies records. A
-//! torn or corrupt tail is cut at the last good record, logged and counted; the
-//! database still opens.
+//! Reading the WAL back at open: the newest head snapshot and the newest checkpoint after
+//! it, then every later segment, through `memmap2`. One thread decompresses and decodes
+//! while the caller applies records. A torn or corrupt tail is cut at the last good
+//! record, logged and counted; the database still opens.
 
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
@@ -15,6 +15,7 @@ use super::record::{
     decode_samples_into, decode_series, decode_tombstones, decompress_into, read_frame, RecordType,
     RefSample, SeriesEntry, TombstoneEntry,
 };
+use super::snapshot::{for_each_snapshot_series, latest_snapshot, remove_covered, SNAPSHOT_PREFIX};
 use super::{list_segments, WAL_MAGIC, WAL_VERSION};
 use crate::error::{IoContext, Result};
 use crate::metrics::Metrics;
@@ -25,6 +26,8 @@ pub enum ReplayItem {
     Series(Vec<SeriesEntry>),
     Samples(Vec<RefSample>),
     Tombstones(Vec<TombstoneEntry>),
+    /// A snapshot's chunks record payload (checked), see [`super::snapshot`].
+    Chunks(Vec<u8>),
 }
 
 /// What replay found.
@@ -110,6 +113,19 @@ fn decode_file_inner(
             Ok(None) => break,
             Err(e) => return Err(damage(pos, e.to_string())),
         };
+        if raw.kind == RecordType::Chunks {
+            // Stored without snappy: check and hand over the bytes as they are.
+            for_each_snapshot_series(raw.compressed, |_, _, _| {})
+                .map_err(|e| damage(pos, e.to_string()))?;
+            if tx
+                .send(ReplayItem::Chunks(raw.compressed.to_vec()))
+                .is_err()
+            {
+                break;
+            }
+            pos += raw.total_len;
+            continue;
+        }
         decompress_into(raw.compressed, &mut buf).map_err(|e| damage(pos, e.to_string()))?;
         let item = match raw.kind {
             RecordType::Series => decode_series(&buf).map(ReplayItem::Series),
@@ -123,6 +139,8 @@ fn decode_file_inner(
                 })
             }
             RecordType::Tombstones => decode_tombstones(&buf).map(ReplayItem::Tombstones),
+            // Handled above, before decompression.
+            RecordType::Chunks => Ok(ReplayItem::Chunks(Vec::new())),
         }
         .map_err(|e| damage(pos, e.to_string()))?;
         if tx.send(item).is_err() {
@@ -141,8 +159,18 @@ pub fn replay(
 ) -> Result<ReplayOutcome> {
     fs::create_dir_all(dir).ctx(|| format!("creating {}", dir.display()))?;
     remove_tmp_checkpoints(dir)?;
+    let snapshot = latest_snapshot(dir)?;
+    if let Some((n, _)) = &snapshot {
+        // A crash may have come between writing the snapshot and deleting what it covers.
+        remove_covered(dir, *n)?;
+    }
     let checkpoint = latest_checkpoint(dir)?;
-    let first_after = checkpoint.as_ref().map(|(i, _)| i + 1).unwrap_or(0);
+    let first_after = [&snapshot, &checkpoint]
+        .into_iter()
+        .flatten()
+        .map(|(i, _)| i + 1)
+        .max()
+        .unwrap_or(0);
     let mut segments = Vec::new();
     for (i, path) in list_segments(dir)? {
         if i < first_after {
@@ -152,10 +180,11 @@ pub fn replay(
             segments.push((i, path));
         }
     }
-    let checkpoint_files = match &checkpoint {
-        Some((_, d)) => list_segments(d)?,
-        None => Vec::new(),
-    };
+    // The snapshot first, then a newer checkpoint: both hold what older segments did.
+    let mut checkpoint_files = Vec::new();
+    for (_, d) in snapshot.iter().chain(checkpoint.iter()) {
+        checkpoint_files.extend(list_segments(d)?);
+    }
 
     let (tx, rx) = mpsc::sync_channel::<ReplayItem>(64);
     let (outcome_max_t, damage) = std::thread::scope(|scope| {
@@ -239,10 +268,9 @@ fn remove_tmp_checkpoints(dir: &Path) -> Result<()> {
     };
     for entry in rd.flatten() {
         let name = entry.file_name();
-        if name
-            .to_str()
-            .is_some_and(|n| n.starts_with("checkpoint.") && n.ends_with(".tmp"))
-        {
+        if name.to_str().is_some_and(|n| {
+            (n.starts_with("checkpoint.") || n.starts_with(SNAPSHOT_PREFIX)) && n.ends_with(".tmp")
+        }) {
             fs::remove_dir_all(entry.path())
                 .ctx(|| format!("removing {}", entry.path().display()))?;
         }

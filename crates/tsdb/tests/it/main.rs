@@ -7,4 +7,5 @@ mod corrupt;
 mod crash;
 mod fuzz_corpus;
 mod query;
+mod snapshot;
 mod wal;

@@ -19,33 +19,63 @@ fn fill(db: &promlite_tsdb::Db, series: usize, steps: i64, start: i64) {
     }
 }
 
+fn open_with_snapshots(dir: &std::path::Path, snapshot: bool) -> promlite_tsdb::Db {
+    let opts = promlite_tsdb::Options {
+        head_snapshot_on_close: snapshot,
+        ..test_options()
+    };
+    promlite_tsdb::Db::open(dir, opts).unwrap()
+}
+
 #[test]
 fn reopen_replays_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = open(dir.path());
-    fill(&db, 20, 500, 0);
-    let before = dump(&db);
-    db.close().unwrap();
-    drop(db);
-    let db = open(dir.path());
-    let after = dump(&db);
-    assert_eq!(before.len(), after.len());
-    for (a, b) in before.iter().zip(&after) {
-        assert_eq!(a.0, b.0);
-        assert!(same_samples(&a.1, &b.1));
+    for snapshot in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open_with_snapshots(dir.path(), snapshot);
+        fill(&db, 20, 500, 0);
+        let before = dump(&db);
+        db.close().unwrap();
+        drop(db);
+        let wal = dir.path().join("wal");
+        let segments = promlite_tsdb::wal::list_segments(&wal).unwrap();
+        // With a snapshot, it replaces every segment.
+        assert_eq!(segments.is_empty(), snapshot, "{segments:?}");
+        let db = open_with_snapshots(dir.path(), snapshot);
+        let after = dump(&db);
+        assert_eq!(before.len(), after.len());
+        for (a, b) in before.iter().zip(&after) {
+            assert_eq!(a.0, b.0);
+            assert!(same_samples(&a.1, &b.1));
+        }
+        let replayed = if snapshot { 0.0 } else { 20.0 * 500.0 };
+        assert_eq!(
+            db.metrics().get("promlite_tsdb_wal_replayed_samples_total"),
+            Some(replayed)
+        );
+        // Appending continues after the replayed data, and survives a crash (no close).
+        fill(&db, 20, 10, 500 * 15_000);
+        let more = dump(&db);
+        drop(db);
+        let db = open_with_snapshots(dir.path(), snapshot);
+        let again = dump(&db);
+        assert_eq!(more.len(), again.len());
+        for (a, b) in more.iter().zip(&again) {
+            assert_eq!(a.0, b.0);
+            assert!(same_samples(&a.1, &b.1), "{}", a.0);
+            assert_eq!(b.1.len(), 510);
+        }
+        // Out-of-order appends are still refused after a snapshot load.
+        let mut app = db.appender();
+        let l = lbl(&[("__name__", "w"), ("i", "3")]);
+        assert!(app.append(None, &l, 100 * 15_000, 1.0).is_err());
     }
-    assert_eq!(
-        db.metrics().get("promlite_tsdb_wal_replayed_samples_total"),
-        Some(20.0 * 500.0)
-    );
-    // Appending continues after the replayed data.
-    fill(&db, 20, 1, 500 * 15_000);
 }
 
 #[test]
 fn torn_tail_is_truncated_and_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let db = open(dir.path());
+    // Segments (not a snapshot) must be left behind to be torn.
+    let db = open_with_snapshots(dir.path(), false);
     fill(&db, 5, 100, 0);
     db.close().unwrap();
     drop(db);
@@ -62,7 +92,7 @@ fn torn_tail_is_truncated_and_counted() {
         .unwrap()
         .set_len(len - 7)
         .unwrap();
-    let db = open(dir.path());
+    let db = open_with_snapshots(dir.path(), false);
     assert_eq!(
         db.metrics().get("prometheus_tsdb_wal_corruptions_total"),
         Some(1.0)
@@ -74,7 +104,7 @@ fn torn_tail_is_truncated_and_counted() {
     // The cut segment now ends on a record boundary: a second open finds no damage.
     db.close().unwrap();
     drop(db);
-    let db = open(dir.path());
+    let db = open_with_snapshots(dir.path(), false);
     assert_eq!(
         db.metrics().get("prometheus_tsdb_wal_corruptions_total"),
         Some(0.0)
