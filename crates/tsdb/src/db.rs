@@ -116,12 +116,16 @@ impl Db {
         let metrics = Arc::new(Metrics::default());
         let block_errors = Mutex::new(Vec::new());
         let blocks = load_blocks(&dir, &opts, &metrics, &block_errors)?;
-        let head = Arc::new(Head::new(
+        let mut head = Head::new(
             &dir,
             opts.block_range_ms,
             opts.head_chunks_file_size,
             metrics.clone(),
-        )?);
+        )?;
+        if let Some(w) = opts.append_window_ms {
+            head.set_append_window(w);
+        }
+        let head = Arc::new(head);
         if let Some(max) = blocks.iter().map(|b| b.meta().max_time).max() {
             head.set_min_valid_time(max);
         }

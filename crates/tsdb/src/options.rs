@@ -54,6 +54,12 @@ pub struct Options {
     /// that replaces the WAL segments: a reopen copies chunks instead of re-encoding every
     /// sample, and the closed database is smaller. Default true.
     pub head_snapshot_on_close: bool,
+    /// How far behind the head's newest sample an append may be, in ms; older samples
+    /// are out of bounds. `None` is Prometheus's rule, half a block range. A larger
+    /// window lets an importer load series one after the other (each in time order)
+    /// into the head; samples before the newest block's end stay out of bounds whatever
+    /// the window.
+    pub append_window_ms: Option<i64>,
 }
 
 impl Default for Options {
@@ -71,6 +77,7 @@ impl Default for Options {
             block_chunk_encoding: crate::block::default_block_chunk_encoding(),
             clock: Arc::new(SystemClock),
             head_snapshot_on_close: true,
+            append_window_ms: None,
         }
     }
 }

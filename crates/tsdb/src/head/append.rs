@@ -1,6 +1,11 @@
 //! `HeadAppender`: buffers samples of many series, then on commit writes one WAL batch
 //! (series records for series not logged yet, then the samples) and only then applies
 //! the samples to the series' chunks.
+//!
+//! A pending sample keeps only its series id: the series' `pending_count` keeps garbage
+//! collection away until the commit, and the commit finds series through the dense id
+//! table (one lock per page of ids, not per sample), so no reference count is touched
+//! per sample.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -20,10 +25,17 @@ use crate::wal::Wal;
 /// Samples per WAL samples record.
 const SAMPLES_PER_RECORD: usize = 50_000;
 
-struct Pending {
-    series: Arc<MemSeries>,
-    t: i64,
-    v: f64,
+/// What marking a sample pending on a series found.
+enum Marked {
+    /// Pending now; `Some(labels)` when the series had no WAL series record yet.
+    Pending(Option<Labels>),
+    ExactDuplicate,
+    /// Garbage collection removed the series: look it up again by labels.
+    Deleted,
+    /// Older than the newest sample.
+    OutOfOrder,
+    /// Same timestamp as the newest sample, another value.
+    Duplicate,
 }
 
 /// An appender of the head. Not shared between threads; many may run at once.
@@ -35,8 +47,10 @@ pub struct HeadAppender {
     gate: Arc<RwLock<()>>,
     closed: Arc<AtomicBool>,
     token: u64,
-    pending: Vec<Pending>,
-    ref_samples: Vec<RefSample>,
+    /// Samples waiting for commit, by series id: also the WAL's samples record input.
+    pending: Vec<RefSample>,
+    /// Series that had no WAL series record when one of their samples was added.
+    unlogged: Vec<SeriesEntry>,
     new_series: Vec<SeriesEntry>,
     records: RecordEncoder,
     wal_buf: Vec<u8>,
@@ -57,25 +71,42 @@ impl HeadAppender {
             closed,
             token,
             pending: Vec::new(),
-            ref_samples: Vec::new(),
+            unlogged: Vec::new(),
             new_series: Vec::new(),
             records: RecordEncoder::default(),
             wal_buf: Vec::new(),
         }
     }
 
-    fn lookup(&self, series_ref: Option<SeriesRef>, labels: &Labels) -> Result<Arc<MemSeries>> {
-        if let Some(s) = series_ref
-            .and_then(|r| u32::try_from(r).ok())
-            .and_then(|id| self.head.series_by_id(id))
-            .filter(|s| labels.is_empty() || s.labels == *labels)
-        {
-            return Ok(s);
+    /// Checks `(t, v)` against the series' newest sample (or this appender's pending one)
+    /// and, if it is to be appended, records it as the series' pending sample.
+    fn mark(token: u64, series: &MemSeries, t: i64, v: f64) -> Marked {
+        let mut st = series.state.lock();
+        if st.deleted {
+            return Marked::Deleted;
         }
-        if labels.is_empty() {
-            return Err(TsdbError::InvalidLabels("empty label set".into()));
+        let last = if st.pending_token == token {
+            Some((st.pending_t, st.pending_v))
+        } else {
+            st.last
+        };
+        match check_against(last, t, v) {
+            Err(TsdbError::OutOfOrderSample) => Marked::OutOfOrder,
+            Err(_) => Marked::Duplicate,
+            Ok(Check::ExactDuplicate) => Marked::ExactDuplicate,
+            Ok(Check::Append) => {
+                // The commit encodes this sample: have its chunk buffer in cache by then.
+                prefetch_read(st.open.append_position());
+                st.pending_token = token;
+                st.pending_t = t;
+                st.pending_v = v.to_bits();
+                st.pending_count += 1;
+                drop(st);
+                let unlogged =
+                    (!series.logged.load(Ordering::Acquire)).then(|| series.labels.clone());
+                Marked::Pending(unlogged)
+            }
         }
-        Ok(self.head.get_or_create(labels)?.0)
     }
 
     /// Adds one sample; see [`Appender::append`].
@@ -94,51 +125,72 @@ impl HeadAppender {
             Metrics::inc(&metrics.out_of_bound_samples);
             return Err(TsdbError::OutOfBounds);
         }
-        let mut series_ref = series_ref;
-        loop {
-            let series = self.lookup(series_ref, labels)?;
-            let mut st = series.state.lock();
-            if st.deleted {
-                // Garbage collection removed it between lookup and lock: look again.
-                series_ref = None;
-                continue;
-            }
-            let last = if st.pending_token == self.token {
-                Some((st.pending_t, st.pending_v))
-            } else {
-                st.last
-            };
-            match check_against(last, t, v) {
-                Err(e) => {
-                    match e {
-                        TsdbError::OutOfOrderSample => Metrics::inc(&metrics.out_of_order_samples),
-                        _ => Metrics::inc(&metrics.duplicate_samples),
+        let token = self.token;
+        // Fast path: the reference names a live series with these labels (checked under
+        // the table's lock, without taking a reference count).
+        let by_ref = series_ref
+            .and_then(|r| u32::try_from(r).ok())
+            .and_then(|id| {
+                self.head.series_for_append(id, |s| {
+                    (labels.is_empty() || s.labels == *labels).then(|| Self::mark(token, s, t, v))
+                })
+            })
+            .flatten()
+            .map(|m| (m, series_ref.unwrap_or_default() as u32));
+        let (marked, id) = match by_ref {
+            Some((Marked::Deleted, _)) | None => {
+                if labels.is_empty() {
+                    return Err(TsdbError::InvalidLabels("empty label set".into()));
+                }
+                loop {
+                    let series = self.head.get_or_create(labels)?.0;
+                    match Self::mark(token, &series, t, v) {
+                        Marked::Deleted => continue,
+                        m => break (m, series.id),
                     }
-                    return Err(e);
-                }
-                Ok(Check::ExactDuplicate) => return Ok(SeriesRef::from(series.id)),
-                Ok(Check::Append) => {
-                    // The commit encodes this sample: have its chunk buffer in cache by then.
-                    prefetch_read(st.open.append_position());
-                    st.pending_token = self.token;
-                    st.pending_t = t;
-                    st.pending_v = v.to_bits();
                 }
             }
-            drop(st);
-            let id = series.id;
-            self.pending.push(Pending { series, t, v });
-            return Ok(SeriesRef::from(id));
+            Some(found) => found,
+        };
+        match marked {
+            Marked::Pending(unlogged) => {
+                if let Some(labels) = unlogged {
+                    self.unlogged.push(SeriesEntry { id, labels });
+                }
+                self.pending.push(RefSample { id, t, v });
+                Ok(SeriesRef::from(id))
+            }
+            Marked::ExactDuplicate => Ok(SeriesRef::from(id)),
+            Marked::OutOfOrder => {
+                Metrics::inc(&metrics.out_of_order_samples);
+                Err(TsdbError::OutOfOrderSample)
+            }
+            Marked::Duplicate => {
+                Metrics::inc(&metrics.duplicate_samples);
+                Err(TsdbError::DuplicateSampleForTimestamp)
+            }
+            Marked::Deleted => Err(TsdbError::Other("series removed while appending".into())),
         }
     }
 
+    /// Forgets the pending samples (rollback, failed commit, drop).
     fn release_pending(&mut self) {
-        for p in self.pending.drain(..) {
-            let mut st = p.series.state.lock();
-            if st.pending_token == self.token {
-                st.pending_token = 0;
-            }
-        }
+        let token = self.token;
+        self.head.by_id.visit(
+            &self.pending,
+            |p| p.id,
+            |_, series| {
+                if let Some(s) = series {
+                    let mut st = s.state.lock();
+                    st.pending_count = st.pending_count.saturating_sub(1);
+                    if st.pending_token == token {
+                        st.pending_token = 0;
+                    }
+                }
+            },
+        );
+        self.pending.clear();
+        self.unlogged.clear();
     }
 
     /// Writes the WAL batch and applies the samples.
@@ -150,24 +202,19 @@ impl HeadAppender {
             self.release_pending();
             return Err(TsdbError::Poisoned(why));
         }
+        // Series records for series nobody logged yet (another appender may have since).
         self.new_series.clear();
-        self.ref_samples.clear();
+        for e in self.unlogged.drain(..) {
+            let first = self
+                .head
+                .by_id
+                .with(e.id, |s| !s.logged.swap(true, Ordering::AcqRel));
+            if first == Some(true) {
+                self.new_series.push(e);
+            }
+        }
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
         for p in &self.pending {
-            // A plain load first: the swap (a locked instruction) only for new series.
-            if !p.series.logged.load(Ordering::Acquire)
-                && !p.series.logged.swap(true, Ordering::AcqRel)
-            {
-                self.new_series.push(SeriesEntry {
-                    id: p.series.id,
-                    labels: p.series.labels.clone(),
-                });
-            }
-            self.ref_samples.push(RefSample {
-                id: p.series.id,
-                t: p.t,
-                v: p.v,
-            });
             mint = mint.min(p.t);
             maxt = maxt.max(p.t);
         }
@@ -175,7 +222,7 @@ impl HeadAppender {
         if !self.new_series.is_empty() {
             self.records.series(&self.new_series, &mut self.wal_buf);
         }
-        for batch in self.ref_samples.chunks(SAMPLES_PER_RECORD) {
+        for batch in self.pending.chunks(SAMPLES_PER_RECORD) {
             self.records.samples(batch, &mut self.wal_buf);
         }
         let gate = self.gate.clone();
@@ -190,49 +237,46 @@ impl HeadAppender {
             self.release_pending();
             return Err(e);
         }
-        let metrics = self.head.metrics.clone();
+        let head = &self.head;
+        let metrics = &head.metrics;
+        let token = self.token;
         let (mut appended, mut new_chunks) = (0i64, 0i64);
         let mut result = Ok(());
-        let mut pending = std::mem::take(&mut self.pending);
-        for p in pending.iter() {
-            let recreated: Arc<MemSeries>;
-            let mut series = &p.series;
-            let mut st = series.state.lock();
-            if st.deleted {
-                // Collected while another appender's token hid ours: re-create it.
-                drop(st);
-                match self.head.get_or_create(&series.labels) {
-                    Ok((s, _)) => recreated = s,
-                    Err(e) => {
-                        result = Err(e);
-                        continue;
-                    }
+        head.by_id.visit(
+            &self.pending,
+            |p| p.id,
+            |p, series| {
+                let Some(series) = series else {
+                    // Cannot happen: the pending count keeps the series in the table.
+                    result = Err(TsdbError::Other(format!(
+                        "series {} vanished before commit",
+                        p.id
+                    )));
+                    return;
+                };
+                let mut st = series.state.lock();
+                st.pending_count = st.pending_count.saturating_sub(1);
+                if st.pending_token == token {
+                    st.pending_token = 0;
                 }
-                series = &recreated;
-                st = series.state.lock();
-            }
-            if st.pending_token == self.token {
-                st.pending_token = 0;
-            }
-            match check_against(st.last, p.t, p.v) {
-                Ok(Check::Append) => {
-                    match st.append(p.t, p.v, &self.head.chunk_files, self.head.chunk_range) {
-                        Ok(created) => {
-                            appended += 1;
-                            new_chunks += i64::from(created);
+                match check_against(st.last, p.t, p.v) {
+                    Ok(Check::Append) => {
+                        match st.append(p.t, p.v, &head.chunk_files, head.chunk_range) {
+                            Ok(created) => {
+                                appended += 1;
+                                new_chunks += i64::from(created);
+                            }
+                            Err(e) => result = Err(e),
                         }
-                        Err(e) => result = Err(e),
                     }
+                    Ok(Check::ExactDuplicate) => {}
+                    // Another appender committed a newer sample meanwhile.
+                    Err(TsdbError::OutOfOrderSample) => Metrics::inc(&metrics.out_of_order_samples),
+                    Err(_) => Metrics::inc(&metrics.duplicate_samples),
                 }
-                Ok(Check::ExactDuplicate) => {}
-                // Another appender committed a newer sample meanwhile.
-                Err(TsdbError::OutOfOrderSample) => Metrics::inc(&metrics.out_of_order_samples),
-                Err(_) => Metrics::inc(&metrics.duplicate_samples),
-            }
-        }
-        // Keep the allocation for the next batch.
-        pending.clear();
-        self.pending = pending;
+            },
+        );
+        self.pending.clear();
         Metrics::add(&metrics.head_samples_appended, appended);
         Metrics::add(&metrics.head_chunks, new_chunks);
         Metrics::add(&metrics.head_chunks_created, new_chunks);

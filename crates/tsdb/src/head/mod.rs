@@ -113,7 +113,7 @@ impl HashShard {
 /// The in-memory head block.
 pub struct Head {
     by_hash: Box<[RwLock<HashShard>]>,
-    by_id: SeriesTable,
+    pub(crate) by_id: SeriesTable,
     pub(crate) index: RwLock<HeadIndex>,
     next_id: AtomicU32,
     min_time: AtomicI64,
@@ -121,6 +121,9 @@ pub struct Head {
     /// Samples before this are out of bounds (the end of the newest block).
     min_valid_time: AtomicI64,
     pub(crate) chunk_range: i64,
+    /// How far behind the newest sample an append may be (see
+    /// [`crate::Options::append_window_ms`]).
+    append_window: i64,
     pub(crate) chunk_files: HeadChunkFiles,
     tombstones: Mutex<IdMap<u32, Vec<(i64, i64)>>>,
     pub(crate) metrics: Arc<Metrics>,
@@ -151,6 +154,7 @@ impl Head {
             max_time: AtomicI64::new(i64::MIN),
             min_valid_time: AtomicI64::new(i64::MIN),
             chunk_range: chunk_range.max(1),
+            append_window: chunk_range.max(1) / 2,
             chunk_files: HeadChunkFiles::create(&dir.join("chunks_head"), chunk_file_size)?,
             tombstones: Mutex::default(),
             metrics,
@@ -189,19 +193,26 @@ impl Head {
         self.min_valid_time.load(Ordering::Acquire)
     }
 
+    /// Lets appends reach `window` ms behind the newest sample (default: half a block
+    /// range, as Prometheus).
+    pub(crate) fn set_append_window(&mut self, window: i64) {
+        self.append_window = window.max(0);
+    }
+
     pub(crate) fn set_min_valid_time(&self, t: i64) {
         self.min_valid_time.fetch_max(t, Ordering::AcqRel);
     }
 
     /// Samples older than this are rejected as out of bounds: the end of the newest
-    /// block, or half a block range behind the newest sample, whichever is later.
+    /// block, or the append window (half a block range by default) behind the newest
+    /// sample, whichever is later.
     pub fn appendable_min_valid_time(&self) -> i64 {
         let mv = self.min_valid_time();
         let max = self.max_time();
         if max == i64::MIN {
             return mv;
         }
-        mv.max(max.saturating_sub(self.chunk_range / 2))
+        mv.max(max.saturating_sub(self.append_window))
     }
 
     pub(crate) fn update_time_bounds(&self, mint: i64, maxt: i64) {
@@ -215,6 +226,18 @@ impl Head {
 
     pub fn series_by_id(&self, id: u32) -> Option<Arc<MemSeries>> {
         self.by_id.get(id)
+    }
+
+    /// Calls `f` with series `id` under the id table's lock (no reference count taken),
+    /// and prefetches the series a couple of ids further on, which scrapes usually
+    /// append next.
+    #[inline]
+    pub(crate) fn series_for_append<R>(
+        &self,
+        id: u32,
+        f: impl FnOnce(&MemSeries) -> R,
+    ) -> Option<R> {
+        self.by_id.with_and_prefetch_next(id, f)
     }
 
     /// The series with `labels`, created (with a new id) if absent. Returns whether it
@@ -305,7 +328,7 @@ impl Head {
             chunks_dropped += st.truncate_before(mint);
             match st.min_time() {
                 Some(t) => new_min = new_min.min(t),
-                None if st.pending_token == 0 => empty.push(s.clone()),
+                None if st.pending_count == 0 => empty.push(s.clone()),
                 None => {}
             }
         });
@@ -313,7 +336,7 @@ impl Head {
             let shard = &self.by_hash[s.labels.stable_hash() as usize % SHARDS];
             let mut w = shard.write();
             let mut st = s.state.lock();
-            if !st.is_empty() || st.pending_token != 0 || st.deleted {
+            if !st.is_empty() || st.pending_count != 0 || st.deleted {
                 continue;
             }
             st.deleted = true;

@@ -7,10 +7,13 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+use super::prefetch::prefetch_read;
 use super::series::MemSeries;
 
-/// Shards, so appenders on different threads rarely take the same lock word. Consecutive
-/// ids fall into different shards.
+/// Shards, so appenders on different threads rarely take the same lock word. A page of
+/// consecutive ids lives in one shard (pages go round-robin over the shards): a scrape
+/// appends its series in id order, so it keeps taking the same, cached, lock word, and
+/// the next series is in reach for a prefetch.
 const SHARDS: usize = 64;
 /// Slots per page (a page is 2 KiB of pointers).
 const PAGE_SLOTS: usize = 256;
@@ -38,8 +41,8 @@ struct Shard {
 #[inline]
 fn position(id: u32) -> (usize, usize, usize) {
     let id = id as usize;
-    let local = id / SHARDS;
-    (id % SHARDS, local / PAGE_SLOTS, local % PAGE_SLOTS)
+    let page = id / PAGE_SLOTS;
+    (page % SHARDS, page / SHARDS, id % PAGE_SLOTS)
 }
 
 /// Head series by id.
@@ -71,6 +74,24 @@ impl SeriesTable {
         self.with(id, Arc::clone)
     }
 
+    /// [`SeriesTable::with`], and if series `id + AHEAD` is in the same page, starts
+    /// loading its first cache lines: appenders usually go through series in id order,
+    /// so the series they ask for next is then on its way into the cache.
+    #[inline]
+    pub fn with_and_prefetch_next<R>(&self, id: u32, f: impl FnOnce(&MemSeries) -> R) -> Option<R> {
+        const AHEAD: usize = 2;
+        let (shard, page, slot) = position(id);
+        let guard = self.shards.get(shard)?.read();
+        let slots = &guard.pages.get(page)?.as_ref()?.slots;
+        if let Some(Some(next)) = slots.get(slot + AHEAD) {
+            let p = Arc::as_ptr(next).cast::<u8>();
+            prefetch_read(p);
+            prefetch_read(p.wrapping_add(64));
+            prefetch_read(p.wrapping_add(128));
+        }
+        Some(f(slots.get(slot)?.as_ref()?))
+    }
+
     /// Stores `s` under its id (replacing what was there).
     pub fn insert(&self, s: Arc<MemSeries>) {
         let (shard, page, slot) = position(s.id);
@@ -89,6 +110,31 @@ impl SeriesTable {
             if cell.replace(s).is_none() {
                 p.live += 1;
             }
+        }
+    }
+
+    /// Calls `f(item, series)` for every item in order, with the series of id
+    /// `id_of(item)` (`None` if there is none). Consecutive ids of one page share one
+    /// acquisition of the shard's read lock, so a commit of series in id order takes
+    /// the lock once per page rather than once per sample. `f` must not touch the table.
+    pub fn visit<T>(
+        &self,
+        items: &[T],
+        id_of: impl Fn(&T) -> u32,
+        mut f: impl FnMut(&T, Option<&Arc<MemSeries>>),
+    ) {
+        let mut held: Option<(usize, parking_lot::RwLockReadGuard<'_, Shard>)> = None;
+        for item in items {
+            let (shard, page, slot) = position(id_of(item));
+            if held.as_ref().is_none_or(|(s, _)| *s != shard) {
+                // Release the previous shard before taking the next: one lock at a time.
+                drop(held.take());
+                held = self.shards.get(shard).map(|l| (shard, l.read()));
+            }
+            let series = held
+                .as_ref()
+                .and_then(|(_, guard)| guard.pages.get(page)?.as_ref()?.slots.get(slot)?.as_ref());
+            f(item, series);
         }
     }
 

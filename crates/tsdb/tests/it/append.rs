@@ -73,6 +73,41 @@ fn samples_behind_the_appendable_window_are_out_of_bounds() {
     );
 }
 
+/// A wider append window lets series be loaded one after the other (an import in file
+/// order), still bounded by the newest block.
+#[test]
+fn a_wider_append_window_admits_series_by_series_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = promlite_tsdb::Options {
+        append_window_ms: Some(i64::MAX),
+        ..test_options()
+    };
+    let db = promlite_tsdb::Db::open(dir.path(), opts).unwrap();
+    let mut app = db.appender();
+    for name in ["x", "y"] {
+        let l = lbl(&[("__name__", name)]);
+        for step in 0..=240 {
+            app.append(None, &l, step * 30_000, step as f64).unwrap();
+        }
+        app.commit().unwrap();
+    }
+    assert_eq!(
+        query(&db, &[Matcher::equal("__name__", "y")], 0, 3 * HOUR)[0]
+            .1
+            .len(),
+        241
+    );
+    // Blocks still bound it: after a block up to 2 h, earlier samples are out of bounds.
+    db.persist_head_range(0, 2 * HOUR).unwrap();
+    let z = lbl(&[("__name__", "z")]);
+    assert_eq!(
+        app.append(None, &z, HOUR, 1.0),
+        Err(StorageError::OutOfBounds)
+    );
+    app.append(None, &z, 2 * HOUR, 1.0).unwrap();
+    app.commit().unwrap();
+}
+
 #[test]
 fn stale_refs_and_empty_labels() {
     let dir = tempfile::tempdir().unwrap();
@@ -180,4 +215,46 @@ fn poisoned_database_refuses_writes() {
     assert_eq!(db.metrics().get("promlite_tsdb_poisoned"), Some(1.0));
     // Reads still work.
     assert_eq!(dump(&db)[0].1.len(), 1);
+}
+
+/// A series whose only pending samples belong to open appenders is not collected by a
+/// head truncation, even after another appender committed and cleared its own mark: the
+/// commits that follow land in it, under its id.
+#[test]
+fn pending_samples_keep_their_series_through_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path());
+    let a = lbl(&[("__name__", "a")]);
+    let mut app = db.appender();
+    let id = app.append(None, &a, 0, 1.0).unwrap();
+    app.commit().unwrap();
+    let mut x = db.appender();
+    let mut y = db.appender();
+    x.append(Some(id), &a, 3 * HOUR, 2.0).unwrap();
+    y.append(Some(id), &a, 3 * HOUR + 1, 3.0).unwrap();
+    y.commit().unwrap();
+    // The first truncation drops the chunk of t=0, the second y's chunk: the series is
+    // empty, but x's pending sample keeps it.
+    db.head().truncate(3 * HOUR + 1).unwrap();
+    db.head().truncate(4 * HOUR).unwrap();
+    assert_eq!(db.head().num_series(), 1);
+    // x's sample is older than y's: refused at commit, counted, the series stays.
+    x.commit().unwrap();
+    let mut z = db.appender();
+    assert_eq!(z.append(Some(id), &a, 5 * HOUR, 4.0).unwrap(), id);
+    z.commit().unwrap();
+    let got = query(
+        &db,
+        &[promlite_model::Matcher::equal("__name__", "a")],
+        0,
+        10 * HOUR,
+    );
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].1.iter().map(|s| s.t).collect::<Vec<_>>(),
+        vec![5 * HOUR]
+    );
+    // Once nothing is pending and the data is gone, the series is collected.
+    db.head().truncate(6 * HOUR).unwrap();
+    assert_eq!(db.head().num_series(), 0);
 }
