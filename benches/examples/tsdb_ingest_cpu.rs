@@ -159,6 +159,10 @@ fn replay() {
         db.close().unwrap();
     }
     let per_open = REPLAY_SERIES as u64 * REPLAY_STEPS as u64;
+    println!(
+        "closed database: wal/ {:.2} B/sample",
+        promlite_tsdb::util::dir_size(&dir.path().join("wal")) as f64 / per_open as f64
+    );
     let cpu0 = cpu_seconds(libc::CLOCK_PROCESS_CPUTIME_ID);
     let wall0 = Instant::now();
     for _ in 0..opens {
