@@ -22,5 +22,5 @@ pub use manager::{ActiveTarget, DroppedTarget, ScrapeManager, ScrapeManagerOptio
 pub use metrics::{
     IntervalLengthSummary, ScrapeMetrics, ScrapeMetricsSnapshot, INTERVAL_QUANTILES,
 };
-pub use scrape_loop::cache::MetadataStore;
+pub use scrape_loop::metadata::MetadataStore;
 pub use target::{discovered_labels, populate_labels, target_url, Target, TargetHealth};

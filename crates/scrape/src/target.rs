@@ -8,7 +8,7 @@ use promlite_config::relabel::process_builder;
 use promlite_config::{format_duration, parse_duration, ScrapeConfig};
 use promlite_model::{Labels, LabelsBuilder};
 
-use crate::scrape_loop::cache::MetadataStore;
+use crate::scrape_loop::metadata::MetadataStore;
 
 pub const ADDRESS_LABEL: &str = "__address__";
 pub const SCHEME_LABEL: &str = "__scheme__";

@@ -10,7 +10,7 @@ use promlite_config::{NameValidationScheme, RelabelConfig, ScrapeConfig, ScrapeP
 use promlite_model::{Labels, STALE_NAN};
 use promlite_storage::{Appender, SeriesRef, StorageError};
 
-use super::cache::{Lookup, ScrapeCache};
+use super::cache::{Lookup, ScrapeCache, SlotId};
 use crate::exposition::{choose_format, ContentTypeChoice, Entry, ExpositionParser};
 use crate::metrics::{inc, ScrapeMetrics};
 use crate::ScrapeError;
@@ -223,6 +223,16 @@ fn count_rejection(err: &StorageError, metrics: &ScrapeMetrics) -> bool {
     true
 }
 
+/// A series line resolved through the cache, or a new one with its final labels.
+enum Known {
+    Cached {
+        slot: SlotId,
+        series_ref: SeriesRef,
+        already_scraped: bool,
+    },
+    New(Labels),
+}
+
 /// Appends one scrape body at default timestamp `t`. An empty body (a failed scrape)
 /// only writes staleness markers. On error the caller rolls the appender back and calls
 /// again with an empty body, as Prometheus does.
@@ -298,15 +308,17 @@ pub(crate) fn append_body(
             None
         };
         let sample_t = exposed_t.unwrap_or(t);
-        if cache.is_dropped(raw) {
-            continue;
-        }
-        let (labels, old_ref, cached, already_scraped) = match cache.get(raw) {
+        let known = match cache.lookup(raw) {
+            Lookup::Dropped => continue,
             Lookup::Hit {
+                slot,
                 series_ref,
-                labels,
                 already_scraped,
-            } => (labels, Some(series_ref), true, already_scraped),
+            } => Known::Cached {
+                slot,
+                series_ref,
+                already_scraped,
+            },
             Lookup::Miss => {
                 let scraped = match series.labels() {
                     Ok(l) => l,
@@ -332,9 +344,16 @@ pub(crate) fn append_body(
                     err = Some(e);
                     break;
                 }
-                (labels, None, false, false)
+                Known::New(labels)
             }
         };
+        let already_scraped = matches!(
+            known,
+            Known::Cached {
+                already_scraped: true,
+                ..
+            }
+        );
         let result: Result<Option<SeriesRef>, StorageError> =
             if already_scraped && exposed_t.is_none() {
                 Err(StorageError::DuplicateSampleForTimestamp)
@@ -348,40 +367,46 @@ pub(crate) fn append_body(
             } else if sample_t > max_t {
                 Err(StorageError::OutOfBounds)
             } else {
-                app.append(old_ref, &labels, sample_t, series.value())
+                let (old_ref, labels) = match &known {
+                    Known::Cached {
+                        slot, series_ref, ..
+                    } => (Some(*series_ref), cache.labels(*slot)),
+                    Known::New(labels) => (None, labels),
+                };
+                app.append(old_ref, labels, sample_t, series.value())
                     .map(Some)
             };
         let track = exposed_t.is_none() || s.track_timestamps_staleness;
-        let sample_added = match result {
-            Ok(Some(new_ref)) => {
-                if cached {
-                    if old_ref != Some(new_ref) {
-                        cache.update_ref(raw, new_ref);
+        match result {
+            Ok(Some(new_ref)) => match known {
+                Known::Cached {
+                    slot, series_ref, ..
+                } => {
+                    if series_ref != new_ref {
+                        cache.update_ref(slot, new_ref);
                     }
                     if track {
-                        cache.track_staleness(new_ref, &labels);
+                        cache.track_staleness(slot);
                     }
-                } else {
-                    cache.add(raw, new_ref, labels.clone());
+                }
+                Known::New(labels) => {
+                    let slot = cache.add(raw, new_ref, labels);
                     if track {
-                        cache.track_staleness(new_ref, &labels);
+                        cache.track_staleness(slot);
                     }
                     if !sample_limit_hit {
                         counts.series_added += 1;
                     }
                 }
-                true
-            }
-            Ok(None) => false,
+            },
+            Ok(None) => {}
             Err(e) => {
                 if !count_rejection(&e, metrics) {
                     err = Some(e.into());
                     break;
                 }
-                false
             }
-        };
-        let _ = sample_added;
+        }
         counts.added += 1;
     }
     if sample_limit_hit {
@@ -494,20 +519,25 @@ pub(crate) fn append_report(
             },
         };
         let key = report_key(name);
-        let (series_ref, labels, cached) = match cache.get(&key) {
+        let appended = match cache.lookup_unordered(&key) {
             Lookup::Hit {
-                series_ref, labels, ..
-            } => (Some(series_ref), labels, true),
-            Lookup::Miss => (None, report_labels(name, s), false),
-        };
-        match app.append(series_ref, &labels, t, v) {
-            Ok(r) => {
-                if !cached {
-                    cache.add(&key, r, labels);
-                } else if series_ref != Some(r) {
-                    cache.update_ref(&key, r);
-                }
+                slot, series_ref, ..
+            } => app
+                .append(Some(series_ref), cache.labels(slot), t, v)
+                .map(|r| {
+                    if r != series_ref {
+                        cache.update_ref(slot, r);
+                    }
+                }),
+            Lookup::Miss | Lookup::Dropped => {
+                let labels = report_labels(name, s);
+                app.append(None, &labels, t, v).map(|r| {
+                    cache.add_unordered(&key, r, labels);
+                })
             }
+        };
+        match appended {
+            Ok(()) => {}
             Err(StorageError::OutOfOrderSample)
             | Err(StorageError::DuplicateSampleForTimestamp) => {}
             Err(e) => return Err(e.into()),

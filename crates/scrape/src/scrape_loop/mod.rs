@@ -2,4 +2,5 @@
 
 pub(crate) mod append;
 pub(crate) mod cache;
+pub(crate) mod metadata;
 pub(crate) mod run;
