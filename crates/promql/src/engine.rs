@@ -1,5 +1,8 @@
 //! The public entry points: [`Engine::instant_query`] and [`Engine::range_query`].
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
 use promlite_model::Sample;
 use promlite_promql_parser::{Expr, ValueType};
 use promlite_storage::Queryable;
@@ -15,6 +18,9 @@ use crate::value::{MatrixSeries, QueryResult, StepSeries, Val, Value, VectorElem
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     opts: EngineOptions,
+    /// The step of subqueries that name none; shared by every clone of this engine, so a
+    /// config reload that changes the evaluation interval reaches all of them.
+    default_subquery_step_ms: Arc<AtomicI64>,
 }
 
 /// The time range of a query.
@@ -28,7 +34,23 @@ struct Range {
 
 impl Engine {
     pub fn new(opts: EngineOptions) -> Engine {
-        Engine { opts }
+        let step = Arc::new(AtomicI64::new(opts.default_subquery_step_ms));
+        Engine {
+            opts,
+            default_subquery_step_ms: step,
+        }
+    }
+
+    /// Changes the default subquery step (Prometheus: the global evaluation interval) of
+    /// this engine and all its clones, for queries that start afterwards.
+    pub fn set_default_subquery_step_ms(&self, step_ms: i64) {
+        self.default_subquery_step_ms
+            .store(step_ms, Ordering::Relaxed);
+    }
+
+    /// The step subqueries without one use now.
+    pub fn default_subquery_step_ms(&self) -> i64 {
+        self.default_subquery_step_ms.load(Ordering::Relaxed)
     }
 
     pub fn options(&self) -> &EngineOptions {
@@ -119,7 +141,7 @@ impl Engine {
             end: r.end,
             step: r.step,
             lookback,
-            default_subquery_step: self.opts.default_subquery_step_ms.max(1),
+            default_subquery_step: self.default_subquery_step_ms().max(1),
             enable_experimental: self.opts.enable_experimental_functions,
         };
         let root = lower(expr, &params)?;

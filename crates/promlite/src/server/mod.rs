@@ -126,6 +126,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         external_labels: external_labels.clone(),
         status: reload_status.clone(),
         clock: clock.clone(),
+        engine: engine.clone(),
         in_progress: std::sync::Mutex::new(()),
     });
     reloader

@@ -36,6 +36,9 @@ pub struct Reloader {
     pub external_labels: SharedValue<Labels>,
     pub status: Arc<ReloadStatus>,
     pub clock: SharedClock,
+    /// Shared with the HTTP API and the rule manager: a reload sets its default
+    /// subquery step to the new evaluation interval, as Prometheus does.
+    pub engine: promlite_promql::Engine,
     /// Held for a whole reload: SIGHUP and concurrent `POST /-/reload`s take turns, so
     /// every component ends up with the same config (Prometheus runs reloads on one
     /// goroutine).
@@ -88,6 +91,9 @@ impl Reloader {
         if let Err(e) = self.notifier.apply_config(&cfg.alerting, external) {
             errors.push(format!("notifier: {e}"));
         }
+        let interval_ms = i64::try_from(cfg.global.evaluation_interval.as_millis());
+        self.engine
+            .set_default_subquery_step_ms(interval_ms.unwrap_or(i64::MAX));
         self.config_yaml.set(cfg.to_yaml());
         self.external_labels.set(external.clone());
         if errors.is_empty() {

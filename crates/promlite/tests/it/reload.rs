@@ -236,3 +236,29 @@ fn concurrent_reloads_leave_one_consistent_config() {
     assert_eq!(groups[0]["name"], pool.as_str(), "{pools} vs {groups}");
     assert_eq!(reload_ok(&p), 1.0);
 }
+
+#[test]
+fn a_reload_changes_the_default_subquery_step_to_the_new_evaluation_interval() {
+    // `[10m:]` has no step: Prometheus takes the global evaluation interval, so the
+    // subquery holds 10m / interval points (vector(1) has a value at every step).
+    let points = |p: &Promlite| -> f64 {
+        let r = p.query("count_over_time(vector(1)[10m:])");
+        assert_eq!(r.len(), 1, "{r:?}");
+        Promlite::value(&r[0])
+    };
+    let global = |interval: &str| format!("global:\n  evaluation_interval: {interval}\n");
+    let ws = Workspace::new();
+    let p = Promlite::start(
+        &ws,
+        Start::config(&global("1m")).arg("--web.enable-lifecycle"),
+    );
+    assert_eq!(points(&p), 10.0);
+    ws.write("prometheus.yml", &global("30s"));
+    let r = p.post("/-/reload", "");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(points(&p), 20.0);
+    // A refused config leaves the step as it was.
+    ws.write("prometheus.yml", "global:\n  evaluation_interval: banana\n");
+    assert_eq!(p.post("/-/reload", "").status, 500);
+    assert_eq!(points(&p), 20.0);
+}
