@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use promlite_model::Labels;
 use promlite_promql::{Engine, QueryControl, Value};
-use promlite_promql_parser::Expr;
+use promlite_promql_parser::{Expr, ParseOptions};
 use promlite_storage::Queryable;
 
 use crate::template::{QuerySample, TemplateQuerier};
@@ -24,6 +24,12 @@ pub trait RuleQuerier: Send + Sync {
     /// Evaluates `expr` at `t_ms`. A scalar result is one sample without labels; other
     /// non-vector results are an error, as in Prometheus.
     fn query(&self, expr: &Expr, t_ms: i64) -> Result<Vec<RuleSample>, String>;
+
+    /// Parses the text the `query` template function gets, with the PromQL features
+    /// the server enables for rule expressions (default: none).
+    fn parse(&self, expr: &str) -> Result<Expr, String> {
+        promlite_promql_parser::parse(expr).map_err(|e| e.to_string())
+    }
 }
 
 /// [`RuleQuerier`] over the PromQL engine and a storage.
@@ -31,11 +37,23 @@ pub trait RuleQuerier: Send + Sync {
 pub struct EngineQuerier {
     pub engine: Engine,
     pub queryable: Arc<dyn Queryable>,
+    /// How template `query` calls parse their text.
+    pub parse_options: ParseOptions,
 }
 
 impl EngineQuerier {
     pub fn new(engine: Engine, queryable: Arc<dyn Queryable>) -> EngineQuerier {
-        EngineQuerier { engine, queryable }
+        EngineQuerier {
+            engine,
+            queryable,
+            parse_options: ParseOptions::default(),
+        }
+    }
+
+    /// Parses template queries with `opts` (e.g. experimental functions enabled).
+    pub fn with_parse_options(mut self, opts: ParseOptions) -> EngineQuerier {
+        self.parse_options = opts;
+        self
     }
 }
 
@@ -68,6 +86,10 @@ impl RuleQuerier for EngineQuerier {
             _ => Err("rule result is not a vector or scalar".into()),
         }
     }
+
+    fn parse(&self, expr: &str) -> Result<Expr, String> {
+        promlite_promql_parser::parse_with(expr, &self.parse_options).map_err(|e| e.to_string())
+    }
 }
 
 /// Lets templates call `query` through a [`RuleQuerier`].
@@ -75,7 +97,7 @@ pub(crate) struct TemplateQueryAdapter<'a>(pub &'a dyn RuleQuerier);
 
 impl TemplateQuerier for TemplateQueryAdapter<'_> {
     fn query(&self, expr: &str, t_ms: i64) -> Result<Vec<QuerySample>, String> {
-        let parsed = promlite_promql_parser::parse(expr).map_err(|e| e.to_string())?;
+        let parsed = self.0.parse(expr)?;
         let samples = self.0.query(&parsed, t_ms)?;
         Ok(samples
             .into_iter()

@@ -104,7 +104,10 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
         settings::rule_options(&flags, &web.external_url, &features)?,
         RuleManagerDeps {
             clock: clock.clone(),
-            querier: Arc::new(EngineQuerier::new(engine.clone(), queryable.clone())),
+            querier: Arc::new(
+                EngineQuerier::new(engine.clone(), queryable.clone())
+                    .with_parse_options(features.parse),
+            ),
             appendable: appendable.clone(),
             queryable: queryable.clone(),
             sender: Some(notifier.clone()),

@@ -59,3 +59,24 @@ fn feature_flags_reach_queries_and_rules() {
     ));
     assert_eq!(r.status, 400, "{}", r.text());
 }
+
+#[test]
+fn template_queries_parse_with_the_enabled_features() {
+    // The `query` template function parses its text like rule expressions: with
+    // experimental functions on, `limitk` works there too.
+    let rules = "groups:\n  - name: g\n    rules:\n      - alert: Always\n        expr: vector(1)\n        annotations:\n          seen: '{{ with query \"limitk(1, vector(7))\" }}{{ . | first | value }}{{ end }}'\n";
+    let ws = Workspace::new();
+    ws.write("rules.yml", rules);
+    let p = Promlite::start(
+        &ws,
+        Start::config(CONFIG).arg("--enable-feature=promql-experimental-functions"),
+    );
+    let seen = p.eventually("the alert", Duration::from_secs(20), || {
+        let alerts = p.api("/api/v1/alerts")["alerts"].clone();
+        match alerts[0]["annotations"]["seen"].as_str() {
+            Some(s) => Ok(s.to_string()),
+            None => Err(format!("{alerts}")),
+        }
+    });
+    assert_eq!(seen, "7");
+}
