@@ -1,10 +1,11 @@
 //! PromQL evaluation speed: the query set of the side-by-side harness
 //! (`../shared/bench/query_bench.py`) as range queries (step 15 s and 60 s over 2 h) and
-//! instant queries, on blocks written by the TSDB backfill writer, with a dataset shaped
-//! like the harness's node_exporter workload: `PROMQL_BENCH_INSTANCES` instances (default
-//! 20) × 100 series, one sample every 15 s.
+//! instant queries, on the in-memory storage (`mem/...`) and on blocks written by the TSDB
+//! backfill writer (`tsdb/...`), with a dataset shaped like the harness's node_exporter
+//! workload: `PROMQL_BENCH_INSTANCES` instances (default 100, so 10,000 series) × 100
+//! series, one sample every 15 s.
 //!
-//! `cargo bench -p promlite-benches --bench promql [-- <filter>]`
+//! `cargo bench -p promlite-benches --bench promql [-- <filter>]`, e.g. `-- tsdb/range_15s`
 //!
 //! With `PROMQL_BENCH_CPU=1` the figures are this thread's CPU time instead of wall time,
 //! which stays meaningful on a busy shared machine.
@@ -15,6 +16,7 @@ use criterion::{criterion_group, criterion_main, Bencher, Criterion};
 use promlite_model::Labels;
 use promlite_promql::{Engine, EngineOptions, QueryControl};
 use promlite_promql_parser::parse;
+use promlite_storage::{Appendable, MemStorage, Queryable};
 use promlite_tsdb::{BlockWriter, Db, Options, DEFAULT_BLOCK_RANGE_MS};
 
 /// The harness's queries, unchanged.
@@ -122,14 +124,17 @@ fn instance_series(i: usize) -> Vec<(Labels, bool)> {
     out
 }
 
-/// Writes the dataset as blocks and opens the database.
-fn dataset(dir: &std::path::Path, instances: usize) -> Db {
+/// Writes the dataset as blocks (then opens the database) and into the in-memory storage.
+fn dataset(dir: &std::path::Path, instances: usize) -> (Db, MemStorage) {
     let mut w = BlockWriter::new(dir, DEFAULT_BLOCK_RANGE_MS).expect("block writer");
+    let mem = MemStorage::new();
     let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
     for i in 0..instances {
+        let mut app = mem.appender();
         for (labels, counter) in instance_series(i) {
             let mut v = 100.0;
             let mut t = START_MS;
+            let mut series_ref = None;
             while t < START_MS + SPAN_MS {
                 rng ^= rng << 13;
                 rng ^= rng >> 7;
@@ -137,12 +142,15 @@ fn dataset(dir: &std::path::Path, instances: usize) -> Db {
                 let noise = (rng % 1000) as f64 / 100.0;
                 v = if counter { v + noise } else { 100.0 + noise };
                 w.append(&labels, t, v).expect("append");
+                series_ref = Some(app.append(series_ref, &labels, t, v).expect("append"));
                 t += STEP_MS;
             }
         }
+        app.commit().expect("commit");
     }
     w.flush().expect("flush blocks");
-    Db::open(dir, Options::default()).expect("open db")
+    let db = Db::open(dir, Options::default()).expect("open db");
+    (db, mem)
 }
 
 /// This thread's CPU time (Linux), if readable.
@@ -171,32 +179,37 @@ fn bench_queries(c: &mut Criterion) {
     let instances = std::env::var("PROMQL_BENCH_INSTANCES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(100);
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dataset(dir.path(), instances);
+    let (db, mem) = dataset(dir.path(), instances);
     let engine = Engine::new(EngineOptions::default());
     let ctl = QueryControl::new();
     let end = START_MS + SPAN_MS - STEP_MS;
     let mut g = c.benchmark_group("promql");
-    g.sample_size(10);
-    for (name, q) in QUERIES {
-        let expr = parse(q).expect("query parses");
-        for (mode, step) in [("range_15s", STEP_MS), ("range_60s", 60_000)] {
-            g.bench_function(format!("{mode}/{name}"), |b| {
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    let storages: [(&str, &dyn Queryable); 2] = [("mem", &mem), ("tsdb", &db)];
+    for (storage, queryable) in storages {
+        for (name, q) in QUERIES {
+            let expr = parse(q).expect("query parses");
+            for (mode, step) in [("range_15s", STEP_MS), ("range_60s", 60_000)] {
+                g.bench_function(format!("{storage}/{mode}/{name}"), |b| {
+                    measure(b, cpu, || {
+                        engine
+                            .range_query(queryable, &expr, START_MS, end, step, &ctl)
+                            .expect("query runs")
+                    })
+                });
+            }
+            g.bench_function(format!("{storage}/instant/{name}"), |b| {
                 measure(b, cpu, || {
                     engine
-                        .range_query(&db, &expr, START_MS, end, step, &ctl)
+                        .instant_query(queryable, &expr, end, &ctl)
                         .expect("query runs")
                 })
             });
         }
-        g.bench_function(format!("instant/{name}"), |b| {
-            measure(b, cpu, || {
-                engine
-                    .instant_query(&db, &expr, end, &ctl)
-                    .expect("query runs")
-            })
-        });
     }
     g.finish();
     db.close().expect("close db");
