@@ -4,11 +4,14 @@
 //!
 //! ```text
 //! cargo run --release -p promlite-encoding --example block_codec_size -- \
-//!     /tmp/promlite-bench-data/<dataset>/data.prom [--chunk 480] [--max-series N] [--rounds 5]
+//!     /tmp/promlite-bench-data/<dataset>/data.prom [--chunk 480] [--max-series N] [--rounds 5] \
+//!     [--layout bounded|v1]
 //! ```
 //! `data.prom` holds `name{labels} value timestamp_ms` lines, series after series (see the
 //! bench README). `--chunk N` splits every series into chunks of at most N samples, the way a
-//! block writer might; the default encodes each series whole.
+//! block writer might; the default encodes each series whole. `--layout` picks the bounded
+//! layout blocks write (chunk encoding 3, first/last timestamp kept outside, as a block index
+//! does; the default) or format version 1 with its own header (chunk encoding 2).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -23,6 +26,44 @@ struct Series {
     class: String,
     timestamps: Vec<i64>,
     values: Vec<f64>,
+}
+
+/// One encoded chunk: its series, its first and last timestamp (which the bounded layout
+/// needs back) and its bytes.
+struct EncodedChunk {
+    series_index: usize,
+    first_timestamp: i64,
+    last_timestamp: i64,
+    bytes: Vec<u8>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Bounded,
+    VersionOne,
+}
+
+impl Layout {
+    fn encode(self, timestamps: &[i64], values: &[f64], out: &mut Vec<u8>) {
+        match self {
+            Layout::Bounded => block_codec::encode_bounded(timestamps, values, out),
+            Layout::VersionOne => block_codec::encode(timestamps, values, out),
+        }
+    }
+
+    fn decode_into(self, chunk: &EncodedChunk, timestamps: &mut Vec<i64>, values: &mut Vec<f64>) {
+        match self {
+            Layout::Bounded => block_codec::decode_bounded_into(
+                &chunk.bytes,
+                chunk.first_timestamp,
+                chunk.last_timestamp,
+                timestamps,
+                values,
+            ),
+            Layout::VersionOne => block_codec::decode_into(&chunk.bytes, timestamps, values),
+        }
+        .expect("decodes");
+    }
 }
 
 #[derive(Default)]
@@ -49,6 +90,16 @@ fn main() {
     let chunk_len = option("--chunk", usize::MAX).max(1);
     let max_series = option("--max-series", usize::MAX);
     let rounds = option("--rounds", 5).max(1);
+    let layout = match arguments
+        .iter()
+        .position(|argument| argument == "--layout")
+        .and_then(|index| arguments.get(index + 1))
+        .map(String::as_str)
+    {
+        None | Some("bounded") => Layout::Bounded,
+        Some("v1") => Layout::VersionOne,
+        Some(other) => panic!("--layout {other}: expected bounded or v1"),
+    };
 
     let load_start = Instant::now();
     let series = read_series(path, max_series);
@@ -61,21 +112,26 @@ fn main() {
     );
 
     let encode_start = ThreadCpuClock::start();
-    let mut chunks: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut chunks: Vec<EncodedChunk> = Vec::new();
     for (series_index, one) in series.iter().enumerate() {
         for (timestamps, values) in one
             .timestamps
             .chunks(chunk_len)
             .zip(one.values.chunks(chunk_len))
         {
-            let mut encoded = Vec::new();
-            block_codec::encode(timestamps, values, &mut encoded);
-            chunks.push((series_index, encoded));
+            let mut bytes = Vec::new();
+            layout.encode(timestamps, values, &mut bytes);
+            chunks.push(EncodedChunk {
+                series_index,
+                first_timestamp: timestamps.first().copied().unwrap_or(0),
+                last_timestamp: timestamps.last().copied().unwrap_or(0),
+                bytes,
+            });
         }
     }
     let encode_seconds = encode_start.elapsed_seconds();
 
-    verify_round_trip(&series, &chunks, chunk_len);
+    verify_round_trip(&series, &chunks, chunk_len, layout);
 
     let mut decoded_timestamps = Vec::new();
     let mut decoded_values = Vec::new();
@@ -83,9 +139,8 @@ fn main() {
     let mut checksum = 0u64;
     for _ in 0..rounds {
         let start = ThreadCpuClock::start();
-        for (_, encoded) in &chunks {
-            block_codec::decode_into(encoded, &mut decoded_timestamps, &mut decoded_values)
-                .expect("decodes");
+        for chunk in &chunks {
+            layout.decode_into(chunk, &mut decoded_timestamps, &mut decoded_values);
             checksum = checksum
                 .wrapping_add(decoded_timestamps.len() as u64)
                 .wrapping_add(decoded_values.last().map_or(0, |v| v.to_bits()));
@@ -95,11 +150,11 @@ fn main() {
 
     let mut classes: BTreeMap<&str, ClassTotals> = BTreeMap::new();
     let mut total_bytes = 0usize;
-    for (series_index, encoded) in &chunks {
-        let one = &series[*series_index];
+    for chunk in &chunks {
+        let one = &series[chunk.series_index];
         let entry = classes.entry(&one.class).or_default();
-        entry.bytes += encoded.len();
-        total_bytes += encoded.len();
+        entry.bytes += chunk.bytes.len();
+        total_bytes += chunk.bytes.len();
     }
     for one in &series {
         let entry = classes.entry(&one.class).or_default();
@@ -122,7 +177,8 @@ fn main() {
     let per_sample = total_bytes as f64 / total_samples.max(1) as f64;
     println!();
     println!(
-        "chunk length {}: {} chunks, {} bytes, **{:.4} B/sample** (+{ESTIMATED_INDEX_BYTES_PER_SAMPLE} index = {:.3})",
+        "{} layout, chunk length {}: {} chunks, {} bytes, **{:.4} B/sample** (+{ESTIMATED_INDEX_BYTES_PER_SAMPLE} index = {:.3})",
+        if layout == Layout::Bounded { "bounded" } else { "version 1" },
         if chunk_len == usize::MAX { "whole series".to_string() } else { chunk_len.to_string() },
         chunks.len(),
         total_bytes,
@@ -164,14 +220,15 @@ fn thread_cpu_nanos() -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-fn verify_round_trip(series: &[Series], chunks: &[(usize, Vec<u8>)], chunk_len: usize) {
+fn verify_round_trip(series: &[Series], chunks: &[EncodedChunk], chunk_len: usize, layout: Layout) {
     let mut positions = vec![0usize; series.len()];
-    for (series_index, encoded) in chunks {
-        let one = &series[*series_index];
-        let (timestamps, values) = block_codec::decode(encoded).expect("decodes");
-        let start = positions[*series_index];
+    let (mut timestamps, mut values) = (Vec::new(), Vec::new());
+    for chunk in chunks {
+        let one = &series[chunk.series_index];
+        layout.decode_into(chunk, &mut timestamps, &mut values);
+        let start = positions[chunk.series_index];
         let end = (start + chunk_len).min(one.timestamps.len());
-        positions[*series_index] = end;
+        positions[chunk.series_index] = end;
         assert_eq!(
             timestamps,
             one.timestamps[start..end],

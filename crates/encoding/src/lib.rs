@@ -26,7 +26,7 @@ pub mod file_format;
 pub mod varint;
 pub mod xor;
 
-pub use chunk::{decode_chunk_into, encode_chunk, ChunkEncoding};
+pub use chunk::{decode_chunk_into, encode_chunk, ChunkBounds, ChunkEncoding};
 
 /// Errors of every decoder in this crate (and of the sealed-block codec).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,10 +1,10 @@
 //! The timestamp section: nothing at all for perfectly regular scrapes, otherwise the
 //! deviations from the straight line between the first and last timestamp as an integer sequence.
 //!
-//! The header already carries the first and last timestamp, so with `step = (last - first) /
-//! (n - 1)` the regular layout needs no bytes, and jittered scrapes only store the jitter
-//! (`t[i] - first - i * step`, for the n - 2 inner samples), whose integer-sequence coding may
-//! still pick deltas when scrapes were missed.
+//! The first and last timestamp are known (from the header, or from the caller in the bounded
+//! layout), so with `step = (last - first) / (n - 1)` the regular layout needs no bytes, and
+//! jittered scrapes only store the jitter (`t[i] - first - i * step`, for the n - 2 inner
+//! samples), whose integer-sequence coding may still pick deltas when scrapes were missed.
 
 use super::byte_io::ByteReader;
 use super::error;
@@ -71,10 +71,23 @@ pub(crate) fn decode_timestamps(
     count: usize,
     out: &mut Vec<i64>,
 ) -> Result<(), EncodingError> {
+    if count == 1 && first != last {
+        return Err(EncodingError::Corrupt(format!(
+            "block codec: one sample, but first timestamp {first} != last timestamp {last}"
+        )));
+    }
     out.reserve(count);
     let step = line_step(first, last, count);
     match layout {
         TimestampLayout::Regular => {
+            // The encoder only picks this layout when the span splits into equal steps; other
+            // bounds (a corrupt header or a chunk meta that is not this chunk's) would make
+            // a last timestamp the line does not reach.
+            if count >= 2 && line_point(first, step, count - 1) != last {
+                return Err(EncodingError::Corrupt(format!(
+                    "block codec: {count} regular timestamps cannot span {first}..={last}"
+                )));
+            }
             // A running sum rather than `first + step * index`: vector units have no 64-bit
             // multiply on baseline x86-64, but add induction variables vectorize well.
             let mut point = first;
@@ -83,12 +96,6 @@ pub(crate) fn decode_timestamps(
                 point = point.wrapping_add(step);
                 current
             }));
-            if count >= 2 {
-                if let Some(slot) = out.last_mut() {
-                    // Only exact when the span divides evenly; the encoder guarantees that.
-                    *slot = last;
-                }
-            }
         }
         TimestampLayout::LineResiduals => {
             if count < 3 {

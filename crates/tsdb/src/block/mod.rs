@@ -9,6 +9,9 @@ pub mod meta;
 pub mod tombstones;
 pub mod writer;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::Write;
@@ -26,11 +29,13 @@ use crate::error::{IoContext, Result};
 use crate::query::chunks::{ChunkHandle, Intervals};
 use crate::query::postings::postings_for_matchers;
 
-/// The chunk encoding blocks use unless told otherwise: the sealed-block codec when this
-/// build has it, XOR otherwise.
+/// The chunk encoding blocks use unless told otherwise: the sealed-block codec in its bounded
+/// layout (the index's chunk metas hold each chunk's first and last timestamp, so the chunk
+/// bytes do not repeat them) when this build has it, XOR otherwise. Blocks written with
+/// [`ChunkEncoding::BlockCodec`] still read: every chunk names its encoding.
 pub fn default_block_chunk_encoding() -> ChunkEncoding {
     if promlite_encoding::chunk::block_codec_available() {
-        ChunkEncoding::BlockCodec
+        ChunkEncoding::BlockCodecBounded
     } else {
         ChunkEncoding::Xor
     }

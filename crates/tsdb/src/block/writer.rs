@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use promlite_encoding::{encode_chunk, ChunkEncoding};
+use promlite_encoding::{encode_chunk, ChunkBounds, ChunkEncoding};
 use promlite_model::{Labels, Sample};
 
 use super::chunks::ChunkWriter;
@@ -26,7 +26,7 @@ pub fn samples_per_block_chunk(encoding: ChunkEncoding) -> usize {
         ChunkEncoding::Xor => 120,
         // As many as a head chunk: an instant query decodes the last chunk of a series,
         // and 120 samples (not the 960 that would compress 5% better) keep that cheap.
-        ChunkEncoding::BlockCodec => 120,
+        ChunkEncoding::BlockCodec | ChunkEncoding::BlockCodecBounded => 120,
     }
 }
 
@@ -78,7 +78,7 @@ impl BlockBuilder {
         })
     }
 
-    /// Adds a series (labels after the previous series' labels) with its samples:
+    /// Adds a series (labels after the previous series' labels) with its samples: strictly
     /// increasing timestamps within the block's range. Series without samples are skipped.
     pub fn add_series(&mut self, labels: &Labels, samples: &[Sample]) -> Result<()> {
         if samples.is_empty() {
@@ -92,18 +92,26 @@ impl BlockBuilder {
                 self.mint, self.maxt
             )));
         }
+        // Chunk metas (and the bounded codec, which decodes from them) need time order.
+        if samples.windows(2).any(|pair| pair[0].t >= pair[1].t) {
+            return Err(TsdbError::Other(format!(
+                "series {labels} has samples out of time order or with duplicate timestamps"
+            )));
+        }
         self.metas.clear();
         let per_chunk = samples_per_block_chunk(self.encoding);
         for part in samples.chunks(per_chunk) {
+            // The meta holds exactly the first and last timestamp: bounded codec chunks
+            // decode their timestamps from it.
+            let Some(bounds) = ChunkBounds::of_samples(part) else {
+                continue;
+            };
             self.scratch.clear();
             encode_chunk(self.encoding, part, &mut self.scratch);
             let chunk_ref = self.chunks.write_chunk(self.encoding, &self.scratch)?;
-            let (Some(first), Some(last)) = (part.first(), part.last()) else {
-                continue;
-            };
             self.metas.push(ChunkMeta {
-                mint: first.t,
-                maxt: last.t,
+                mint: bounds.first_t,
+                maxt: bounds.last_t,
                 chunk_ref,
             });
         }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use promlite_encoding::{decode_chunk_into, ChunkEncoding};
+use promlite_encoding::{decode_chunk_into, ChunkBounds, ChunkEncoding};
 use promlite_model::Sample;
 
 use crate::chunk_record::MappedFile;
@@ -21,7 +21,8 @@ pub enum ChunkData {
     },
 }
 
-/// A chunk with its time span.
+/// A chunk with its time span: the timestamps of its first and last sample, exactly (block
+/// chunks in [`ChunkEncoding::BlockCodecBounded`] decode their timestamps from them).
 #[derive(Clone, Debug)]
 pub struct ChunkHandle {
     pub mint: i64,
@@ -32,12 +33,16 @@ pub struct ChunkHandle {
 impl ChunkHandle {
     /// Appends the samples in `[mint, maxt]` to `out`.
     pub fn decode_into(&self, mint: i64, maxt: i64, out: &mut Vec<Sample>) -> Result<()> {
+        let bounds = ChunkBounds {
+            first_t: self.mint,
+            last_t: self.maxt,
+        };
         match &self.data {
-            ChunkData::Owned(enc, bytes) => decode_chunk_into(*enc, bytes, mint, maxt, out)
+            ChunkData::Owned(enc, bytes) => decode_chunk_into(*enc, bytes, bounds, mint, maxt, out)
                 .map_err(|e| TsdbError::Other(format!("decoding open head chunk: {e}"))),
             ChunkData::Mapped { file, offset } => {
                 let (enc, bytes) = file.chunk_at(*offset)?;
-                decode_chunk_into(enc, bytes, mint, maxt, out)
+                decode_chunk_into(enc, bytes, bounds, mint, maxt, out)
                     .map_err(|e| TsdbError::corruption(&file.path, *offset as u64, e))
             }
         }
