@@ -377,7 +377,8 @@ impl Db {
             let _exclusive = self.inner.gate.write();
             self.write_head_snapshot()?;
         }
-        Ok(())
+        // The WAL (or the snapshot) is durable now; chunks_head/ would only duplicate it.
+        self.inner.head.chunk_files.unlink_all_at_close()
     }
 
     /// Writes the head into `wal/snapshot.N/` (N = the current segment) and deletes the

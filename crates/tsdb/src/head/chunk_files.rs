@@ -248,6 +248,21 @@ impl HeadChunkFiles {
         Ok(())
     }
 
+    /// Unlinks every file at close. Nothing reads them across a restart (opening clears
+    /// the directory; the WAL or the head snapshot holds the data), so keeping them would
+    /// only store completed chunks twice. The maps stay valid for readers still holding
+    /// them.
+    pub fn unlink_all_at_close(&self) -> Result<()> {
+        for info in self.files.read().values() {
+            match fs::remove_file(&info.mapped.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).ctx(|| format!("removing {}", info.mapped.path.display())),
+            }
+        }
+        Ok(())
+    }
+
     /// Bytes written into the files.
     pub fn size_bytes(&self) -> u64 {
         self.files.read().values().map(|i| i.written).sum()

@@ -159,3 +159,38 @@ fn a_torn_snapshot_still_opens() {
     assert!(got.len() >= 2_000, "{}", got.len());
     assert!(got.iter().all(|(_, s)| s.len() == 20));
 }
+
+fn chunks_head_files(dir: &Path) -> Vec<String> {
+    match std::fs::read_dir(dir.join("chunks_head")) {
+        Ok(rd) => rd
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Completed head chunks are not stored twice after a clean close: chunks_head/ is
+/// emptied (the snapshot, or the WAL, holds them), with or without a snapshot, and
+/// reopening twice in a row brings back every sample without growing the directory.
+#[test]
+fn close_leaves_no_head_chunk_files_behind() {
+    for snapshot in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open_snapshots(dir.path(), snapshot);
+        // 300 samples a series: two chunks per series are cut to chunks_head/.
+        fill(&db, 20, 0..300, 15_000);
+        assert!(!chunks_head_files(dir.path()).is_empty());
+        let before = dump(&db);
+        db.close().unwrap();
+        drop(db);
+        assert_eq!(chunks_head_files(dir.path()), Vec::<String>::new());
+        for _ in 0..2 {
+            let db = open_snapshots(dir.path(), snapshot);
+            assert_same(&before, &dump(&db));
+            db.close().unwrap();
+            drop(db);
+            assert_eq!(chunks_head_files(dir.path()), Vec::<String>::new());
+        }
+    }
+}
