@@ -51,6 +51,9 @@ pub enum Error {
     Parse(#[from] promlite_promql_parser::ParseError),
     #[error(transparent)]
     Query(#[from] promlite_promql::PromqlError),
+    /// A bad matcher or label (e.g. an invalid regex in [`Matcher::new`]).
+    #[error(transparent)]
+    Model(#[from] promlite_model::ModelError),
 }
 
 /// Settings of an embedded database: the storage engine's and the PromQL engine's.
@@ -105,10 +108,21 @@ impl Db {
 
     /// Evaluates a PromQL expression at `time_ms`.
     pub fn query_instant(&self, expr: &str, time_ms: i64) -> Result<QueryResult, Error> {
+        self.query_instant_with(expr, time_ms, &QueryControl::new())
+    }
+
+    /// [`Db::query_instant`] with a per-query control: a [`CancelToken`] another thread
+    /// can cancel, a shorter timeout, another lookback delta.
+    pub fn query_instant_with(
+        &self,
+        expr: &str,
+        time_ms: i64,
+        ctl: &QueryControl,
+    ) -> Result<QueryResult, Error> {
         let ast = parse_with(expr, &self.parse_options)?;
         Ok(self
             .engine
-            .instant_query(self.tsdb.as_ref(), &ast, time_ms, &QueryControl::new())?)
+            .instant_query(self.tsdb.as_ref(), &ast, time_ms, ctl)?)
     }
 
     /// Evaluates a PromQL expression at every `step_ms` from `start_ms` to `end_ms`.
@@ -119,15 +133,22 @@ impl Db {
         end_ms: i64,
         step_ms: i64,
     ) -> Result<QueryResult, Error> {
+        self.query_range_with(expr, start_ms, end_ms, step_ms, &QueryControl::new())
+    }
+
+    /// [`Db::query_range`] with a per-query control (see [`Db::query_instant_with`]).
+    pub fn query_range_with(
+        &self,
+        expr: &str,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+        ctl: &QueryControl,
+    ) -> Result<QueryResult, Error> {
         let ast = parse_with(expr, &self.parse_options)?;
-        Ok(self.engine.range_query(
-            self.tsdb.as_ref(),
-            &ast,
-            start_ms,
-            end_ms,
-            step_ms,
-            &QueryControl::new(),
-        )?)
+        Ok(self
+            .engine
+            .range_query(self.tsdb.as_ref(), &ast, start_ms, end_ms, step_ms, ctl)?)
     }
 
     /// The storage engine's counters (series, samples appended, WAL, compactions).
