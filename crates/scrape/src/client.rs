@@ -1,10 +1,14 @@
 //! The HTTP side of a scrape: a `reqwest` client built from a job's `HttpClientConfig`
 //! (basic auth, authorization, TLS, redirects, HTTP/2), the request Prometheus sends
 //! (`Accept`, `Accept-Encoding`, `X-Prometheus-Scrape-Timeout-Seconds`), and reading the
-//! response with gzip decoding and `body_size_limit`.
+//! response with gzip decoding and `body_size_limit`. Body buffers come from a small
+//! per-job pool, so a steady stream of scrapes does not allocate (and return to the
+//! kernel) tens of KiB per scrape.
 
 use std::io::Read;
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 use promlite_config::{HttpClientConfig, ScrapeConfig, Secret, TlsVersion};
 
@@ -14,20 +18,55 @@ use crate::ScrapeError;
 /// The `User-Agent` scrapes carry.
 pub const USER_AGENT: &str = concat!("promlite/", env!("CARGO_PKG_VERSION"));
 
+/// Buffers kept for reuse per job: about as many as scrapes run at once (one per
+/// runtime worker), not one per target, so idle memory stays small.
+const POOLED_BUFFERS: usize = 8;
+
+/// A pooled buffer larger than this is freed instead of kept.
+const MAX_POOLED_BUFFER_BYTES: usize = 16 << 20;
+
 /// A ready client for one scrape job.
-#[derive(Clone)]
 pub(crate) struct ScrapeClient {
     client: reqwest::Client,
     http: HttpClientConfig,
-    accept: String,
-    accept_encoding: &'static str,
+    accept: reqwest::header::HeaderValue,
+    accept_encoding: reqwest::header::HeaderValue,
     body_size_limit: u64,
+    buffers: Mutex<Vec<Vec<u8>>>,
 }
 
 /// A successful response body.
 pub(crate) struct ScrapedBody {
     pub(crate) body: Vec<u8>,
     pub(crate) content_type: String,
+}
+
+/// A target's URL, parsed once for all its scrapes. Parsing it per request (with IDNA
+/// host processing) cost about as much as parsing a small body.
+#[derive(Clone, Debug)]
+pub(crate) struct ScrapeUrl {
+    text: String,
+    parsed: Option<reqwest::Url>,
+    /// `X-Prometheus-Scrape-Timeout-Seconds` for the target's timeout, formatted once.
+    timeout_header: Option<reqwest::header::HeaderValue>,
+}
+
+/// The scrape timeout header's name (header names go out in lower case anyway).
+const TIMEOUT_HEADER: &str = "x-prometheus-scrape-timeout-seconds";
+
+impl ScrapeUrl {
+    pub(crate) fn new(text: &str, timeout: Duration) -> ScrapeUrl {
+        ScrapeUrl {
+            text: text.to_string(),
+            // An unparsable URL goes to reqwest as text, so it fails with reqwest's error.
+            parsed: reqwest::Url::parse(text).ok(),
+            timeout_header: reqwest::header::HeaderValue::from_str(&go_seconds(timeout)).ok(),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
 }
 
 fn tls_version(v: TlsVersion) -> reqwest::tls::Version {
@@ -116,14 +155,36 @@ impl ScrapeClient {
         Ok(ScrapeClient {
             client,
             http: http.clone(),
-            accept: accept_header(&cfg.scrape_protocols),
-            accept_encoding: if cfg.enable_compression {
+            accept: reqwest::header::HeaderValue::from_str(&accept_header(&cfg.scrape_protocols))
+                .map_err(|e| ScrapeError::Config(format!("invalid Accept header: {e}")))?,
+            accept_encoding: reqwest::header::HeaderValue::from_static(if cfg.enable_compression {
                 "gzip"
             } else {
                 "identity"
-            },
+            }),
             body_size_limit: cfg.body_size_limit,
+            buffers: Mutex::new(Vec::new()),
         })
+    }
+
+    /// An empty buffer from the pool (or a new one) with room for `hint` bytes.
+    fn take_buffer(&self, hint: usize) -> Vec<u8> {
+        let mut buf = self.buffers.lock().pop().unwrap_or_default();
+        buf.clear();
+        buf.reserve(hint);
+        buf
+    }
+
+    /// Gives a body buffer back for later scrapes.
+    pub(crate) fn recycle(&self, mut buf: Vec<u8>) {
+        if buf.capacity() == 0 || buf.capacity() > MAX_POOLED_BUFFER_BYTES {
+            return;
+        }
+        buf.clear();
+        let mut pool = self.buffers.lock();
+        if pool.len() < POOLED_BUFFERS {
+            pool.push(buf);
+        }
     }
 
     fn authorize(
@@ -161,20 +222,34 @@ impl ScrapeClient {
         Ok(req)
     }
 
-    /// GETs `url` within `timeout` and returns the decoded body.
+    /// GETs `url` within `timeout` and returns the decoded body. `size_hint` is the
+    /// size of the previous body, to allocate once.
     pub(crate) async fn scrape(
         &self,
-        url: &str,
+        url: &ScrapeUrl,
         timeout: Duration,
+        size_hint: usize,
     ) -> Result<ScrapedBody, ScrapeError> {
-        let req = self
-            .client
-            .get(url)
-            .header(reqwest::header::ACCEPT, &self.accept)
-            .header(reqwest::header::ACCEPT_ENCODING, self.accept_encoding)
-            .header("X-Prometheus-Scrape-Timeout-Seconds", go_seconds(timeout));
+        let req = match &url.parsed {
+            Some(parsed) => self.client.get(parsed.clone()),
+            None => self.client.get(url.as_str()),
+        };
+        let req = req
+            .header(reqwest::header::ACCEPT, self.accept.clone())
+            .header(
+                reqwest::header::ACCEPT_ENCODING,
+                self.accept_encoding.clone(),
+            );
+        let req = match &url.timeout_header {
+            Some(v) => req.header(
+                reqwest::header::HeaderName::from_static(TIMEOUT_HEADER),
+                v.clone(),
+            ),
+            None => req.header(TIMEOUT_HEADER, go_seconds(timeout)),
+        };
+        let url = url.as_str();
         let req = self.authorize(req)?;
-        match tokio::time::timeout(timeout, self.fetch(req, url)).await {
+        match tokio::time::timeout(timeout, self.fetch(req, url, size_hint)).await {
             Ok(r) => r,
             Err(_) => Err(ScrapeError::Http(format!(
                 "Get \"{url}\": context deadline exceeded"
@@ -186,6 +261,7 @@ impl ScrapeClient {
         &self,
         req: reqwest::RequestBuilder,
         url: &str,
+        size_hint: usize,
     ) -> Result<ScrapedBody, ScrapeError> {
         let mut resp = req.send().await.map_err(|e| request_error(url, &e))?;
         let status = resp.status();
@@ -216,25 +292,57 @@ impl ScrapeClient {
         } else {
             limit
         };
+        // Usually the whole (compressed) body arrives as one chunk: then it is decoded
+        // straight from there, without a copy.
+        let mut first = None;
         let mut raw: Vec<u8> = Vec::new();
+        let mut received: u64 = 0;
         while let Some(chunk) = resp.chunk().await.map_err(|e| request_error(url, &e))? {
-            raw.extend_from_slice(&chunk);
-            if raw.len() as u64 >= raw_cap {
+            received += chunk.len() as u64;
+            if received >= raw_cap {
+                self.recycle(raw);
                 return Err(ScrapeError::BodySizeLimitExceeded);
             }
+            if first.is_none() && raw.is_empty() {
+                first = Some(chunk);
+                continue;
+            }
+            if let Some(f) = first.take() {
+                let expected = resp.content_length().unwrap_or(0).min(raw_cap) as usize;
+                raw = self.take_buffer(expected.max(size_hint).max(f.len() + chunk.len()));
+                raw.extend_from_slice(&f);
+            }
+            raw.extend_from_slice(&chunk);
         }
+        let raw_bytes: &[u8] = match &first {
+            Some(f) => f,
+            None => &raw,
+        };
         if !gzip {
+            if first.is_some() {
+                let mut body = self.take_buffer(raw_bytes.len());
+                body.extend_from_slice(raw_bytes);
+                return Ok(ScrapedBody { body, content_type });
+            }
             return Ok(ScrapedBody {
                 body: raw,
                 content_type,
             });
         }
-        let mut body = Vec::with_capacity(raw.len() * 4);
-        let n = flate2::read::GzDecoder::new(&raw[..])
+        let mut body = self.take_buffer(size_hint.max(raw_bytes.len() * 4));
+        let decoded = flate2::bufread::GzDecoder::new(raw_bytes)
             .take(limit)
-            .read_to_end(&mut body)
-            .map_err(|e| ScrapeError::Http(format!("gzip: {e}")))?;
+            .read_to_end(&mut body);
+        self.recycle(raw);
+        let n = match decoded {
+            Ok(n) => n,
+            Err(e) => {
+                self.recycle(body);
+                return Err(ScrapeError::Http(format!("gzip: {e}")));
+            }
+        };
         if n as u64 >= limit {
+            self.recycle(body);
             return Err(ScrapeError::BodySizeLimitExceeded);
         }
         Ok(ScrapedBody { body, content_type })

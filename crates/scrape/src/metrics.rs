@@ -55,7 +55,12 @@ impl ScrapeMetrics {
     /// (formatted like Go's `time.Duration`, e.g. `15s`).
     pub(crate) fn observe_interval(&self, interval: &str, seconds: f64) {
         let mut map = self.intervals.lock();
-        let obs = map.entry(interval.to_string()).or_default();
+        // Looked up before inserting: the key is allocated once per interval, not once
+        // per scrape.
+        let obs = match map.get_mut(interval) {
+            Some(obs) => obs,
+            None => map.entry(interval.to_string()).or_default(),
+        };
         if obs.recent.len() < INTERVAL_WINDOW {
             obs.recent.push(seconds);
         } else if let Some(slot) = obs.recent.get_mut(obs.next) {

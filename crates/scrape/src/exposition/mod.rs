@@ -133,6 +133,18 @@ impl<'a> ExpositionParser<'a> {
             ExpositionParser::OpenMetrics(p) => p.next_entry(),
         }
     }
+
+    /// The next entry, given the series text the next line probably starts with (a
+    /// hint that only saves work: the result is always `next_entry`'s).
+    pub(crate) fn next_entry_expecting(
+        &mut self,
+        expected: Option<&[u8]>,
+    ) -> Result<Option<Entry<'a>>, ParseError> {
+        match self {
+            ExpositionParser::Text(p) => p.next_entry_expecting(expected),
+            ExpositionParser::OpenMetrics(p) => p.next_entry(),
+        }
+    }
 }
 
 impl<'a> Iterator for ExpositionParser<'a> {

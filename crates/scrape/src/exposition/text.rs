@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use promlite_model::MetricType;
 
 use super::gofmt::{go_quote_bytes, parse_go_float, parse_go_int};
-use super::lexer::{Lexer, Token};
+use super::lexer::{is_metric_name_char, is_metric_name_start, Lexer, State, Token};
 use super::series::{unescape_help, unescape_lossy, Series};
 use super::{Entry, ParseError};
 
@@ -81,14 +81,87 @@ impl<'a> TextParser<'a> {
 
     /// The next entry, `Ok(None)` at the end of the body.
     pub fn next_entry(&mut self) -> Result<Option<Entry<'a>>, ParseError> {
+        self.next_entry_expecting(None)
+    }
+
+    /// [`TextParser::next_entry`], told the series text the next line probably starts
+    /// with (the scrape cache's guess from the previous scrape). When the line does start
+    /// with exactly that text, its name and labels are not lexed again: the lexer on the
+    /// same bytes, from the same state, would reach the same place in the same state
+    /// with the same outcome. Anything unusual falls back to the token-by-token path, so
+    /// the result, errors included, is what `next_entry` gives.
+    pub(crate) fn next_entry_expecting(
+        &mut self,
+        expected: Option<&[u8]>,
+    ) -> Result<Option<Entry<'a>>, ParseError> {
         if self.finished {
             return Ok(None);
         }
-        let r = self.next_entry_inner();
+        let fast = match expected {
+            Some(e) => self.known_series_line(e),
+            None => None,
+        };
+        let r = match fast {
+            Some(entry) => Ok(Some(entry)),
+            None => self.next_entry_inner(),
+        };
         if !matches!(r, Ok(Some(_))) {
             self.finished = true;
         }
         r
+    }
+
+    /// The fast path of [`TextParser::next_entry_expecting`]: `Some` only for a valid
+    /// series line starting with `expected`; otherwise the lexer is left where it was.
+    fn known_series_line(&mut self, expected: &[u8]) -> Option<Entry<'a>> {
+        let line = self.l.i;
+        // Only a name-first series text at the very start of a line (the usual shape; a
+        // line with leading blanks or a quoted name takes the slow path). The lexer is
+        // in its initial state at every line start.
+        let name_len = expected
+            .iter()
+            .position(|&c| !is_metric_name_char(c))
+            .unwrap_or(expected.len());
+        if name_len == 0
+            || !expected.first().is_some_and(|&c| is_metric_name_start(c))
+            || self.l.state != State::Init
+        {
+            return None;
+        }
+        let end = line.checked_add(expected.len())?;
+        if self.l.b.get(line..end)? != expected {
+            return None;
+        }
+        if name_len == expected.len() {
+            // A bare name: the name token ends here only if no name byte follows.
+            if self.l.b.get(end).is_some_and(|&c| is_metric_name_char(c)) {
+                return None;
+            }
+        } else if expected.get(name_len) != Some(&b'{') || expected.last() != Some(&b'}') {
+            // Only `name{...}`: anything else between the name and the value (blanks
+            // before the brace) is left to the slow path.
+            return None;
+        }
+        let saved = (self.l.start, self.l.last_quoted_ascii);
+        self.start = line;
+        self.series_start = line;
+        self.name = Some((line, line + name_len));
+        self.l.i = end;
+        self.l.start = end;
+        self.l.state = State::Value;
+        let t = self.next_token();
+        if t == Token::Value {
+            if let Ok(entry) = self.parse_metric_suffix(t, end) {
+                return Some(entry);
+            }
+        }
+        // Not the line we expected after all (labels follow a bare name, or the rest of
+        // the line is malformed): lex it from its start the usual way.
+        self.l.i = line;
+        (self.l.start, self.l.last_quoted_ascii) = saved;
+        self.l.state = State::Init;
+        self.name = None;
+        None
     }
 
     fn next_entry_inner(&mut self) -> Result<Option<Entry<'a>>, ParseError> {

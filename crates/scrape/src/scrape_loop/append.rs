@@ -11,6 +11,7 @@ use promlite_model::{Labels, STALE_NAN};
 use promlite_storage::{Appender, SeriesRef, StorageError};
 
 use super::cache::{Lookup, ScrapeCache, SlotId};
+use super::metadata_lines::MetadataLine;
 use crate::exposition::{choose_format, ContentTypeChoice, Entry, ExpositionParser};
 use crate::metrics::{inc, ScrapeMetrics};
 use crate::ScrapeError;
@@ -264,10 +265,14 @@ pub(crate) fn append_body(
     let mut sample_limit_hit = false;
     let mut err: Option<ScrapeError> = None;
     let mut parser = ExpositionParser::new(body, format);
+    let mut parsed_to_end = false;
     loop {
-        let entry = match parser.next_entry() {
+        let entry = match parser.next_entry_expecting(cache.expected_next()) {
             Ok(Some(e)) => e,
-            Ok(None) => break,
+            Ok(None) => {
+                parsed_to_end = true;
+                break;
+            }
             Err(e) => {
                 err = Some(e.into());
                 break;
@@ -279,23 +284,21 @@ pub(crate) fn append_body(
                 metric_family,
                 metric_type,
             } => {
-                cache
-                    .metadata
-                    .set_type(&metric_family, metric_type, cache.iter);
+                note_metadata(cache, MetadataLine::Type(&metric_family, metric_type));
                 continue;
             }
             Entry::Help {
                 metric_family,
                 help,
             } => {
-                cache.metadata.set_help(&metric_family, &help, cache.iter);
+                note_metadata(cache, MetadataLine::Help(&metric_family, &help));
                 continue;
             }
             Entry::Unit {
                 metric_family,
                 unit,
             } => {
-                cache.metadata.set_unit(&metric_family, &unit, cache.iter);
+                note_metadata(cache, MetadataLine::Unit(&metric_family, &unit));
                 continue;
             }
             Entry::Comment(_) => continue,
@@ -409,6 +412,10 @@ pub(crate) fn append_body(
         }
         counts.added += 1;
     }
+    let iter = cache.iter;
+    cache
+        .metadata_lines
+        .finish(&cache.metadata, parsed_to_end, iter);
     if sample_limit_hit {
         inc(&metrics.exceeded_sample_limit);
         if err.is_none() {
@@ -434,6 +441,11 @@ pub(crate) fn append_body(
             (counts, Ok(()))
         }
     }
+}
+
+fn note_metadata(cache: &mut ScrapeCache, line: MetadataLine<'_>) {
+    let iter = cache.iter;
+    cache.metadata_lines.note(&cache.metadata, line, iter);
 }
 
 /// Writes a staleness marker for every series of the previous scrape missing from this

@@ -18,6 +18,7 @@ use promlite_model::Labels;
 use promlite_storage::SeriesRef;
 
 pub(crate) use super::metadata::MetadataStore;
+use super::metadata_lines::MetadataLines;
 
 type FastSet<K> = std::collections::HashSet<K, ahash::RandomState>;
 
@@ -70,6 +71,8 @@ pub(crate) struct ScrapeCache {
     tracked_cur: Vec<SlotId>,
     empty_labels: Labels,
     pub(crate) metadata: MetadataStore,
+    /// The metadata lines of the last scrapes, to skip the store when they repeat.
+    pub(crate) metadata_lines: MetadataLines,
 }
 
 /// What the cache knows about a series text.
@@ -117,6 +120,14 @@ impl ScrapeCache {
         let slot = self.slots.get(id as usize)?;
         (slot.last_iter != FREE && slot.key_len == raw.len() && self.slot_key(id) == raw)
             .then_some(id)
+    }
+
+    /// The series text the next line of the body is expected to have: the one that
+    /// followed the last match in the previous scrape's order.
+    pub(crate) fn expected_next(&self) -> Option<&[u8]> {
+        let id = *self.order_prev.get(self.cursor)?;
+        let slot = self.slots.get(id as usize)?;
+        (slot.last_iter != FREE).then(|| self.slot_key(id))
     }
 
     /// Marks a slot seen in this iteration; returns whether it already was.

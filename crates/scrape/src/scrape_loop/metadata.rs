@@ -80,6 +80,41 @@ impl MetadataStore {
         entry.last_iter = iter;
     }
 
+    /// Marks the `families` families last seen in iteration `prev` as seen in `iter`;
+    /// false (and nothing changed) when the store no longer has exactly that many.
+    pub(crate) fn mark_seen_again(&self, prev: u64, families: usize, iter: u64) -> bool {
+        let mut map = self.inner.lock();
+        if map.values().filter(|e| e.last_iter == prev).count() != families {
+            return false;
+        }
+        for e in map.values_mut().filter(|e| e.last_iter == prev) {
+            e.last_iter = iter;
+        }
+        true
+    }
+
+    /// How many families were last seen in iteration `iter`.
+    pub(crate) fn count_seen_in(&self, iter: u64) -> usize {
+        self.inner
+            .lock()
+            .values()
+            .filter(|e| e.last_iter == iter)
+            .count()
+    }
+
+    /// Every family with its metadata and last iteration, sorted (for tests).
+    #[cfg(test)]
+    pub(crate) fn snapshot_with_iters(&self) -> Vec<(String, Metadata, u64)> {
+        let mut v: Vec<(String, Metadata, u64)> = self
+            .inner
+            .lock()
+            .iter()
+            .map(|(k, e)| (k.clone(), e.meta.clone(), e.last_iter))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.inner.lock().len()
     }

@@ -3,4 +3,5 @@
 pub(crate) mod append;
 pub(crate) mod cache;
 pub(crate) mod metadata;
+pub(crate) mod metadata_lines;
 pub(crate) mod run;

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::append::{append_body, append_report, AppendSettings, Report};
 use super::cache::ScrapeCache;
-use crate::client::ScrapeClient;
+use crate::client::{ScrapeClient, ScrapeUrl};
 use crate::metrics::{inc, ScrapeMetrics};
 use crate::target::Target;
 use crate::ScrapeError;
@@ -104,6 +104,10 @@ async fn run(
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last: Option<tokio::time::Instant> = None;
+    let mut state = LoopState {
+        url: ScrapeUrl::new(&ctx.target.url, ctx.target.timeout),
+        body_size_hint: 0,
+    };
     loop {
         tokio::select! {
             biased;
@@ -117,21 +121,32 @@ async fn run(
                 .observe_interval(&interval_label, (now - prev).as_secs_f64());
         }
         last = Some(now);
-        scrape_and_report(&ctx).await;
+        scrape_and_report(&ctx, &mut state).await;
     }
     if last.is_some() && !disable_end_staleness.load(Ordering::SeqCst) {
         end_of_run_staleness(&ctx, interval, &mut shutdown, &disable_end_staleness).await;
     }
 }
 
+/// What a loop carries from one scrape to the next.
+pub(crate) struct LoopState {
+    url: ScrapeUrl,
+    /// Size of the last body, to allocate the next one at once.
+    body_size_hint: usize,
+}
+
 /// Prometheus's `scrapeAndReport`: one fetch, one appender, one commit.
-pub(crate) async fn scrape_and_report(ctx: &LoopContext) {
+pub(crate) async fn scrape_and_report(ctx: &LoopContext, state: &mut LoopState) {
     let start_ms = ctx.clock.now_ms();
     let started = tokio::time::Instant::now();
     let forced = ctx.forced_error.lock().clone();
     let fetched = match forced {
         Some(e) => Err(ScrapeError::Target(e)),
-        None => ctx.client.scrape(&ctx.target.url, ctx.target.timeout).await,
+        None => {
+            ctx.client
+                .scrape(&state.url, ctx.target.timeout, state.body_size_hint)
+                .await
+        }
     };
     if matches!(fetched, Err(ScrapeError::BodySizeLimitExceeded)) {
         inc(&ctx.metrics.exceeded_body_size_limit);
@@ -198,6 +213,11 @@ pub(crate) async fn scrape_and_report(ctx: &LoopContext) {
         }),
     );
     finish(app, reported, &ctx.target.url);
+    drop(cache);
+    if !body.is_empty() {
+        state.body_size_hint = body.len();
+    }
+    ctx.client.recycle(body);
 }
 
 fn finish(mut app: Box<dyn Appender>, reported: Result<(), ScrapeError>, url: &str) {
