@@ -493,12 +493,16 @@ pub(crate) struct Report {
     pub(crate) body_bytes: i64,
 }
 
-/// Cache key of a report series: an invalid UTF-8 byte keeps it apart from any
-/// exposed series text.
-fn report_key(name: &str) -> Vec<u8> {
-    let mut k = name.as_bytes().to_vec();
-    k.push(0xff);
-    k
+/// Cache key of a report series: its name and an invalid UTF-8 byte, which keeps it
+/// apart from any exposed series text. Built on the stack: no allocation per scrape.
+fn report_key<'b>(name: &str, buf: &'b mut [u8; 64]) -> &'b [u8] {
+    let n = name.len().min(buf.len() - 1);
+    let (head, tail) = buf.split_at_mut(n);
+    head.copy_from_slice(name.as_bytes().get(..n).unwrap_or_default());
+    if let Some(b) = tail.first_mut() {
+        *b = 0xff;
+    }
+    buf.get(..=n).unwrap_or_default()
 }
 
 /// Appends `up`, `scrape_duration_seconds` and the sample counts at `t` (and the extra
@@ -530,8 +534,9 @@ pub(crate) fn append_report(
                 _ => r.body_bytes as f64,
             },
         };
-        let key = report_key(name);
-        let appended = match cache.lookup_unordered(&key) {
+        let mut key_buf = [0u8; 64];
+        let key = report_key(name, &mut key_buf);
+        let appended = match cache.lookup_unordered(key) {
             Lookup::Hit {
                 slot, series_ref, ..
             } => app
@@ -544,7 +549,7 @@ pub(crate) fn append_report(
             Lookup::Miss | Lookup::Dropped => {
                 let labels = report_labels(name, s);
                 app.append(None, &labels, t, v).map(|r| {
-                    cache.add_unordered(&key, r, labels);
+                    cache.add_unordered(key, r, labels);
                 })
             }
         };
