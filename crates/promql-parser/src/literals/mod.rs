@@ -310,6 +310,11 @@ pub(crate) fn unquote_bytes(text: &str) -> Result<Vec<u8>, ()> {
 }
 
 #[cfg(test)]
+mod differential_tests;
+#[cfg(test)]
+mod reference_impl;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
