@@ -4,6 +4,11 @@
 //! error text and position (`1:7: parse error: unexpected <op:+>`); `Display` on [`Expr`]
 //! prints PromQL that parses back to an equal AST.
 //!
+//! Structure: the lexer is a hand-written state machine that mirrors Prometheus's (token
+//! boundaries, error texts and positions must match), the parser is precedence climbing
+//! over its tokens, and the literal grammars inside tokens (numbers, durations, quoted
+//! strings) are nom combinator parsers.
+//!
 //! ```
 //! use promlite_promql_parser::{parse, Expr};
 //! let expr = parse(r#"sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))"#).unwrap();

@@ -1,5 +1,7 @@
 //! The PromQL lexer: a state machine that mirrors Prometheus's, so tokens and lexer
-//! errors (texts and positions) come out the same.
+//! errors (texts and positions) come out the same. It only finds token boundaries; the
+//! text of number, duration and string tokens is converted by the nom parsers in
+//! `crate::literals`.
 //!
 //! The lexer is context-sensitive like Prometheus's: inside `{...}` keywords are plain
 //! identifiers, inside `[...]` only numbers, durations, operators and the duration keywords

@@ -308,4 +308,3 @@ pub(super) fn unquote_bytes(text: &str) -> Result<Vec<u8>, ()> {
     }
     Ok(bytes)
 }
-
