@@ -101,7 +101,7 @@ fn run_len(input: &[u8], pred: impl Fn(u8) -> bool) -> usize {
 }
 
 /// A value/timestamp byte in the text format: anything but `{`, blanks, newline and NUL.
-fn is_text_value_char(c: u8) -> bool {
+pub(crate) fn is_text_value_char(c: u8) -> bool {
     !matches!(c, b'{' | b' ' | b'\t' | b'\n' | 0)
 }
 

@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use promlite_model::MetricType;
 
 use super::gofmt::{go_quote_bytes, parse_go_float, parse_go_int};
-use super::lexer::{is_metric_name_char, is_metric_name_start, Lexer, State, Token};
+use super::lexer::{
+    is_metric_name_char, is_metric_name_start, is_text_value_char, Lexer, State, Token,
+};
 use super::series::{unescape_help, unescape_lossy, Series};
 use super::{Entry, ParseError};
 
@@ -141,6 +143,9 @@ impl<'a> TextParser<'a> {
             // Only `name{...}`: anything else between the name and the value (blanks
             // before the brace) is left to the slow path.
             return None;
+        }
+        if let Some(entry) = self.blanks_value_newline(line, end, name_len) {
+            return Some(entry);
         }
         let saved = (self.l.start, self.l.last_quoted_ascii);
         self.start = line;
@@ -313,6 +318,48 @@ impl<'a> TextParser<'a> {
                 t = self.next_token();
             }
         }
+    }
+
+    /// The usual rest of a known series line, read without the token machinery: blanks,
+    /// a value the float parser accepts, a real newline. The lexer would read the same:
+    /// a blank run, a value run ending at the newline, the line break; the parser ends
+    /// up in the same place in the same state. `None` (nothing consumed) otherwise.
+    fn blanks_value_newline(
+        &mut self,
+        line: usize,
+        end: usize,
+        name_len: usize,
+    ) -> Option<Entry<'a>> {
+        let b = self.l.b;
+        let rest = b.get(end..)?;
+        let blanks = rest
+            .iter()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+        let value_text = rest.get(blanks..)?;
+        let value_len = value_text
+            .iter()
+            .take_while(|&&c| is_text_value_char(c))
+            .count();
+        if blanks == 0 || value_len == 0 || value_text.get(value_len) != Some(&b'\n') {
+            return None;
+        }
+        let value = parse_go_float(value_text.get(..value_len)?).ok()?;
+        let series = Series {
+            raw: b.get(line..end)?,
+            name: b.get(line..line + name_len)?,
+            value,
+            timestamp_ms: None,
+            metric_type: self.metric_type,
+        };
+        let newline = end + blanks + value_len;
+        self.start = line;
+        self.series_start = line;
+        self.name = Some((line, line + name_len));
+        self.l.start = newline;
+        self.l.i = newline + 1;
+        self.l.state = State::Init;
+        Some(Entry::Series(series))
     }
 
     fn parse_metric_suffix(&mut self, t: Token, raw_end: usize) -> Result<Entry<'a>, ParseError> {
