@@ -17,6 +17,18 @@ pub enum MetricType {
 }
 
 impl MetricType {
+    /// Every type, in declaration order (`Unknown` last).
+    pub const ALL: [MetricType; 8] = [
+        MetricType::Counter,
+        MetricType::Gauge,
+        MetricType::Histogram,
+        MetricType::GaugeHistogram,
+        MetricType::Summary,
+        MetricType::Info,
+        MetricType::StateSet,
+        MetricType::Unknown,
+    ];
+
     /// The lower-case name used by the HTTP API (`counter`, `gaugehistogram`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -67,16 +79,7 @@ mod tests {
 
     #[test]
     fn type_names_round_trip() {
-        for t in [
-            MetricType::Counter,
-            MetricType::Gauge,
-            MetricType::Histogram,
-            MetricType::GaugeHistogram,
-            MetricType::Summary,
-            MetricType::Info,
-            MetricType::StateSet,
-            MetricType::Unknown,
-        ] {
+        for t in MetricType::ALL {
             assert_eq!(MetricType::parse(t.as_str()), Some(t));
         }
         assert_eq!(MetricType::parse("untyped"), Some(MetricType::Unknown));

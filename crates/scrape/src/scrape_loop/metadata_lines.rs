@@ -22,16 +22,7 @@ const KIND_HELP: u8 = 1;
 const KIND_UNIT: u8 = 2;
 
 /// Every metric type, indexed by its recorded byte.
-const TYPES: [MetricType; 8] = [
-    MetricType::Counter,
-    MetricType::Gauge,
-    MetricType::Histogram,
-    MetricType::GaugeHistogram,
-    MetricType::Summary,
-    MetricType::Info,
-    MetricType::StateSet,
-    MetricType::Unknown,
-];
+const TYPES: [MetricType; 8] = MetricType::ALL;
 
 /// One metadata line of a body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
