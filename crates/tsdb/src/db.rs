@@ -378,7 +378,16 @@ impl Db {
             self.write_head_snapshot()?;
         }
         // The WAL (or the snapshot) is durable now; chunks_head/ would only duplicate it.
-        self.inner.head.chunk_files.unlink_all_at_close()
+        self.inner.head.chunk_files.unlink_all_at_close()?;
+        // As Prometheus: a clean close removes the lock file (the flock goes with the
+        // handle); one left behind tells of a crash, and never blocks the next open.
+        let lock = self.inner.dir.join("lock");
+        match std::fs::remove_file(&lock) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).ctx(|| format!("removing {}", lock.display()))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Writes the head into `wal/snapshot.N/` (N = the current segment) and deletes the

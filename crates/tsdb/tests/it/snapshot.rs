@@ -185,6 +185,10 @@ fn close_leaves_no_head_chunk_files_behind() {
         db.close().unwrap();
         drop(db);
         assert_eq!(chunks_head_files(dir.path()), Vec::<String>::new());
+        assert!(
+            !dir.path().join("lock").exists(),
+            "a clean close removes the lock"
+        );
         for _ in 0..2 {
             let db = open_snapshots(dir.path(), snapshot);
             assert_same(&before, &dump(&db));
