@@ -120,6 +120,21 @@ impl Config {
         Ok(c)
     }
 
+    /// `--enable-feature=extra-scrape-metrics`, as Prometheus 3 reads it: the default of
+    /// `extra_scrape_metrics` becomes true; a value the file states still wins (a job
+    /// inherits the global value when it states none).
+    pub fn default_extra_scrape_metrics_to_true(&mut self) {
+        if !self.global.extra_scrape_metrics_set {
+            self.global.extra_scrape_metrics = true;
+        }
+        let global = self.global.extra_scrape_metrics;
+        for job in &mut self.scrape_configs {
+            if !job.extra_scrape_metrics_set {
+                job.extra_scrape_metrics = global;
+            }
+        }
+    }
+
     /// What promlite runs with no config file: one job `promlite` scraping its own
     /// `/metrics` on `listen_addr` (e.g. `localhost:9090`) every 15s, rules evaluated
     /// every 15s.

@@ -194,6 +194,9 @@ pub struct GlobalConfig {
     pub metric_name_escaping_scheme: Option<String>,
     pub always_scrape_classic_histograms: bool,
     pub extra_scrape_metrics: bool,
+    /// Whether the file sets `extra_scrape_metrics` (a feature flag may change the
+    /// default, never a value the file states).
+    pub extra_scrape_metrics_set: bool,
 }
 
 impl Default for GlobalConfig {
@@ -218,6 +221,7 @@ impl Default for GlobalConfig {
             metric_name_escaping_scheme: None,
             always_scrape_classic_histograms: false,
             extra_scrape_metrics: false,
+            extra_scrape_metrics_set: false,
         }
     }
 }
@@ -316,7 +320,9 @@ impl GlobalConfig {
         g.keep_dropped_targets = f.uint("keep_dropped_targets")?.unwrap_or(0);
         g.always_scrape_classic_histograms =
             f.bool("always_scrape_classic_histograms")?.unwrap_or(false);
-        g.extra_scrape_metrics = f.bool("extra_scrape_metrics")?.unwrap_or(false);
+        let extra = f.bool("extra_scrape_metrics")?;
+        g.extra_scrape_metrics_set = extra.is_some();
+        g.extra_scrape_metrics = extra.unwrap_or(false);
         refuse_native_histograms(&mut f)?;
         f.finish()?;
         Ok(g)

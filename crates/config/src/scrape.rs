@@ -44,6 +44,8 @@ pub struct ScrapeConfig {
     pub metric_name_validation_scheme: NameValidationScheme,
     pub metric_name_escaping_scheme: String,
     pub extra_scrape_metrics: bool,
+    /// Whether the job sets `extra_scrape_metrics` itself.
+    pub extra_scrape_metrics_set: bool,
     pub static_configs: Vec<StaticConfig>,
     pub file_sd_configs: Vec<FileSdConfig>,
     pub http_client: HttpClientConfig,
@@ -83,6 +85,7 @@ impl ScrapeConfig {
             metric_name_validation_scheme: global.metric_name_validation_scheme,
             metric_name_escaping_scheme: global.effective_escaping_scheme(),
             extra_scrape_metrics: global.extra_scrape_metrics,
+            extra_scrape_metrics_set: false,
             static_configs: Vec::new(),
             file_sd_configs: Vec::new(),
             http_client: HttpClientConfig::default(),
@@ -163,6 +166,7 @@ impl ScrapeConfig {
         c.keep_dropped_targets = nonzero(f.uint("keep_dropped_targets")?, c.keep_dropped_targets);
         if let Some(v) = f.bool("extra_scrape_metrics")? {
             c.extra_scrape_metrics = v;
+            c.extra_scrape_metrics_set = true;
         }
 
         let mut local_validation_set = false;

@@ -162,6 +162,11 @@ fn rendered_config_hides_secrets_and_reloads_to_the_same_config() {
         if let Some(b) = job.http_client.basic_auth.as_mut() {
             b.password = None;
         }
+        // The rendering states every field: only where a value came from differs.
+        job.extra_scrape_metrics_set = false;
+    }
+    for global in [&mut original.global, &mut again.global] {
+        global.extra_scrape_metrics_set = false;
     }
     original.warnings.clear();
     assert_eq!(again.scrape_configs, original.scrape_configs);

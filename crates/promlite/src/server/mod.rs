@@ -60,8 +60,13 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
             prefix => format!("{prefix}/metrics"),
         },
     };
-    let bootstrap = Reloader::load_config(flags.config_file.as_deref(), &self_scrape)
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let features = settings::features(&flags);
+    let bootstrap = Reloader::load_config(
+        flags.config_file.as_deref(),
+        &self_scrape,
+        features.extra_scrape_metrics,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
 
     let tsdb_opts = settings::tsdb_options(&flags, &bootstrap, clock.clone())?;
     let retention_text = describe_retention(&tsdb_opts);
@@ -77,7 +82,6 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     tracing::info!("TSDB started");
 
     let handle = tokio::runtime::Handle::current();
-    let features = settings::features(&flags);
     let engine_options = settings::engine_options(&flags, &bootstrap, &features)?;
     let lookback_delta_ms = engine_options.lookback_delta_ms;
     let engine = promlite_promql::Engine::new(engine_options);
@@ -121,6 +125,7 @@ async fn serve(flags: ServerFlags) -> anyhow::Result<i32> {
     let reloader = Arc::new(Reloader {
         config_file: flags.config_file.as_ref().map(PathBuf::from),
         self_scrape,
+        extra_scrape_metrics_default: features.extra_scrape_metrics,
         scrape: scrape.clone(),
         rules: rules.clone(),
         notifier: notifier.clone(),

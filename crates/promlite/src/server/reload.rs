@@ -28,6 +28,8 @@ pub struct Reloader {
     pub config_file: Option<PathBuf>,
     /// Used for the self-scrape config when there is no config file.
     pub self_scrape: SelfScrape,
+    /// `--enable-feature=extra-scrape-metrics`: `extra_scrape_metrics` defaults to true.
+    pub extra_scrape_metrics_default: bool,
     pub scrape: Arc<ScrapeManager>,
     pub rules: Arc<RuleManager>,
     pub notifier: Arc<Notifier>,
@@ -49,25 +51,35 @@ impl Reloader {
     /// Reads the config file (or builds the self-scrape config).
     pub fn load(&self) -> Result<Config, String> {
         let file = self.config_file.as_ref().map(|p| p.display().to_string());
-        Reloader::load_config(file.as_deref(), &self.self_scrape)
+        Reloader::load_config(
+            file.as_deref(),
+            &self.self_scrape,
+            self.extra_scrape_metrics_default,
+        )
     }
 
     /// Reads `config_file`, or without one the config that scrapes promlite itself.
     pub fn load_config(
         config_file: Option<&str>,
         self_scrape: &SelfScrape,
+        extra_scrape_metrics_default: bool,
     ) -> Result<Config, String> {
-        match config_file {
-            Some(path) => Config::load_file(path)
-                .map_err(|e| format!("couldn't load configuration (--config.file={path:?}): {e}")),
+        let mut cfg = match config_file {
+            Some(path) => Config::load_file(path).map_err(|e| {
+                format!("couldn't load configuration (--config.file={path:?}): {e}")
+            })?,
             None => {
                 let mut cfg = Config::self_scrape(&self_scrape.address);
                 for job in &mut cfg.scrape_configs {
                     job.metrics_path.clone_from(&self_scrape.metrics_path);
                 }
-                Ok(cfg)
+                cfg
             }
+        };
+        if extra_scrape_metrics_default {
+            cfg.default_extra_scrape_metrics_to_true();
         }
+        Ok(cfg)
     }
 
     /// Applies a loaded config to every component, in Prometheus's order.

@@ -79,6 +79,8 @@ pub struct Features {
     pub parse: ParseOptions,
     /// `promql-delayed-name-removal`.
     pub delayed_name_removal: bool,
+    /// `extra-scrape-metrics`: the default of `extra_scrape_metrics` becomes true.
+    pub extra_scrape_metrics: bool,
 }
 
 /// Prometheus features promlite does not implement: accepted with a warning.
@@ -92,7 +94,6 @@ const UNSUPPORTED_FEATURES: &[&str] = &[
     "delayed-compaction",
     "exemplar-storage",
     "expand-external-labels",
-    "extra-scrape-metrics",
     "memory-snapshot-on-shutdown",
     "metadata-wal-records",
     "native-histograms",
@@ -135,6 +136,10 @@ pub fn features(flags: &ServerFlags) -> Features {
             "promql-delayed-name-removal" => {
                 f.delayed_name_removal = true;
                 tracing::info!("Experimental PromQL delayed name removal enabled.");
+            }
+            "extra-scrape-metrics" => {
+                f.extra_scrape_metrics = true;
+                tracing::warn!(option = name, "This option for --enable-feature is being phased out. It currently changes the default for the extra_scrape_metrics config setting to true, but will become a no-op in a future version. Stop using this option and set extra_scrape_metrics in the config instead.");
             }
             "promql-at-modifier" | "promql-negative-offset" | "remote-write-receiver" => {
                 tracing::warn!(option = name, "This option for --enable-feature is now permanently enabled and therefore a no-op.");

@@ -80,3 +80,60 @@ fn template_queries_parse_with_the_enabled_features() {
     });
     assert_eq!(seen, "7");
 }
+
+#[test]
+fn extra_scrape_metrics_flag_changes_the_default_not_a_stated_value() {
+    use crate::support::{Reply, TargetServer};
+    let target = TargetServer::start();
+    target.set("/metrics", Reply::text("m 1\n"));
+    let config = |global_extra: &str| {
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n{global_extra}scrape_configs:\n  - job_name: a\n    static_configs: [{{targets: [\"{}\"]}}]\n  - job_name: b\n    extra_scrape_metrics: true\n    static_configs: [{{targets: [\"{}\"]}}]\n",
+            target.addr, target.addr
+        )
+    };
+    let jobs_with_timeout_series = |p: &Promlite| -> Vec<String> {
+        // Both jobs have been scraped once `up` has a value for each.
+        p.eventually("both jobs scraped", Duration::from_secs(20), || {
+            let up = p.query("up");
+            if up.len() == 2 {
+                Ok(())
+            } else {
+                Err(format!("{up:?}"))
+            }
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        let mut jobs: Vec<String> = p
+            .query("scrape_timeout_seconds")
+            .iter()
+            .map(|s| s["metric"]["job"].as_str().unwrap_or_default().to_string())
+            .collect();
+        jobs.sort();
+        jobs
+    };
+
+    // With the flag, a job that states nothing gets the extra series too.
+    let ws = Workspace::new();
+    let p = Promlite::start(
+        &ws,
+        Start::config(&config("")).arg("--enable-feature=extra-scrape-metrics"),
+    );
+    assert_eq!(jobs_with_timeout_series(&p), ["a", "b"]);
+    assert!(p.log().contains("extra_scrape_metrics"), "{}", p.log());
+    drop(p);
+
+    // A stated global false still wins over the flag; the job's own true stays.
+    let ws = Workspace::new();
+    let p = Promlite::start(
+        &ws,
+        Start::config(&config("  extra_scrape_metrics: false\n"))
+            .arg("--enable-feature=extra-scrape-metrics"),
+    );
+    assert_eq!(jobs_with_timeout_series(&p), ["b"]);
+    drop(p);
+
+    // Without the flag only the job that asks for them has them.
+    let ws = Workspace::new();
+    let p = Promlite::start(&ws, Start::config(&config("")));
+    assert_eq!(jobs_with_timeout_series(&p), ["b"]);
+}
