@@ -3,8 +3,6 @@
 //! comparison, opening the same head from the snapshot a clean close writes.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use promlite_model::Labels;
-use promlite_storage::Appendable;
 use promlite_tsdb::{Db, FsyncPolicy, Options};
 
 const SERIES: usize = 10_000;
@@ -22,26 +20,7 @@ fn options(snapshot: bool) -> Options {
 /// A database of SERIES × STEPS samples, closed with or without a head snapshot.
 fn prepare(dir: &std::path::Path, snapshot: bool) {
     let db = Db::open(dir, options(snapshot)).unwrap();
-    let labels: Vec<Labels> = (0..SERIES)
-        .map(|i| {
-            Labels::from_pairs([
-                ("__name__", format!("m{}", i % 100)),
-                ("instance", format!("h{}", i / 100)),
-            ])
-        })
-        .collect();
-    let mut refs = vec![None; SERIES];
-    let mut app = db.appender();
-    for step in 0..STEPS {
-        for (i, l) in labels.iter().enumerate() {
-            let v = ((step * 7 + i as i64) % 1000) as f64 / 10.0;
-            refs[i] = Some(
-                app.append(refs[i], l, 1_700_000_000_000 + step * 15_000, v)
-                    .unwrap(),
-            );
-        }
-        app.commit().unwrap();
-    }
+    promlite_benches::append_replay_dataset(&db, SERIES, STEPS);
     db.close().unwrap();
 }
 

@@ -15,6 +15,7 @@
 
 use std::time::Instant;
 
+use promlite_benches::arg;
 use promlite_model::Labels;
 use promlite_storage::{Appendable, SeriesRef};
 use promlite_tsdb::{Db, FsyncPolicy, Options};
@@ -27,15 +28,6 @@ fn cpu_seconds(clock: libc::clockid_t) -> f64 {
     // SAFETY: clock_gettime writes into the timespec we own.
     unsafe { libc::clock_gettime(clock, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// No head snapshot at close: the replay measured is the WAL's (the crash path).
@@ -136,26 +128,7 @@ fn replay() {
             ..options()
         };
         let db = Db::open(dir.path(), opts).unwrap();
-        let labels: Vec<Labels> = (0..REPLAY_SERIES)
-            .map(|i| {
-                Labels::from_pairs([
-                    ("__name__", format!("m{}", i % 100)),
-                    ("instance", format!("h{}", i / 100)),
-                ])
-            })
-            .collect();
-        let mut refs = vec![None; REPLAY_SERIES];
-        let mut app = db.appender();
-        for step in 0..REPLAY_STEPS {
-            for (i, l) in labels.iter().enumerate() {
-                let v = ((step * 7 + i as i64) % 1000) as f64 / 10.0;
-                refs[i] = Some(
-                    app.append(refs[i], l, 1_700_000_000_000 + step * 15_000, v)
-                        .unwrap(),
-                );
-            }
-            app.commit().unwrap();
-        }
+        promlite_benches::append_replay_dataset(&db, REPLAY_SERIES, REPLAY_STEPS);
         db.close().unwrap();
     }
     let per_open = REPLAY_SERIES as u64 * REPLAY_STEPS as u64;

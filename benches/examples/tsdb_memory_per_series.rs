@@ -5,6 +5,7 @@
 //!
 //! `cargo run --release -p promlite-benches --example tsdb_memory_per_series -- --series 1000000`
 
+use promlite_benches::arg;
 use promlite_model::Labels;
 use promlite_storage::Appendable;
 use promlite_tsdb::{Db, FsyncPolicy, Options};
@@ -17,15 +18,6 @@ fn rss_bytes() -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
-}
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn main() {
