@@ -60,6 +60,27 @@ pub struct RuleManagerDeps {
     pub sender: Option<Arc<dyn AlertSender>>,
 }
 
+impl RuleManagerDeps {
+    /// Rules that read and write one storage through `engine`, with no alert sender
+    /// (set `sender` afterwards to notify).
+    pub fn over_storage<S>(
+        storage: Arc<S>,
+        engine: promlite_promql::Engine,
+        clock: SharedClock,
+    ) -> Self
+    where
+        S: Appendable + Queryable + 'static,
+    {
+        RuleManagerDeps {
+            clock,
+            querier: Arc::new(crate::query::EngineQuerier::new(engine, storage.clone())),
+            appendable: storage.clone(),
+            queryable: storage,
+            sender: None,
+        }
+    }
+}
+
 type GroupKey = (String, String);
 
 struct GroupTask {

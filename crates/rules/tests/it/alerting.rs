@@ -9,8 +9,7 @@ use promlite_config::GlobalConfig;
 use promlite_model::{Labels, ManualClock, Matcher, SharedClock};
 use promlite_promql::{Engine, EngineOptions};
 use promlite_rules::{
-    AlertSender, EngineQuerier, NotifierAlert, RuleKindView, RuleManager, RuleManagerDeps,
-    RuleManagerOptions,
+    AlertSender, NotifierAlert, RuleKindView, RuleManager, RuleManagerDeps, RuleManagerOptions,
 };
 use promlite_storage::{Appendable, MemStorage, Queryable, SelectHints};
 
@@ -38,14 +37,12 @@ fn fixture(rules: &str, storage: Arc<MemStorage>) -> Fixture {
     let sent = Arc::new(Captured::default());
     let clock: SharedClock = ManualClock::new(0);
     let deps = RuleManagerDeps {
-        clock,
-        querier: Arc::new(EngineQuerier::new(
-            Engine::new(EngineOptions::default()),
-            storage.clone(),
-        )),
-        appendable: storage.clone(),
-        queryable: storage.clone(),
         sender: Some(sent.clone()),
+        ..RuleManagerDeps::over_storage(
+            storage.clone(),
+            Engine::new(EngineOptions::default()),
+            clock,
+        )
     };
     let opts = RuleManagerOptions {
         external_url: "http://prom:9090".into(),

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use promlite_config::GlobalConfig;
 use promlite_model::ManualClock;
 use promlite_promql::{Engine, EngineOptions};
-use promlite_rules::{
-    EngineQuerier, GroupCounters, RuleManager, RuleManagerDeps, RuleManagerOptions,
-};
+use promlite_rules::{GroupCounters, RuleManager, RuleManagerDeps, RuleManagerOptions};
 use promlite_storage::MemStorage;
 
 const RULES: &str = "groups:\n  - name: g\n    rules:\n      - record: ok\n        expr: vector(1)\n      - record: failing\n        expr: label_replace(vector(1), \"a\", \"1\", \"\", \"\") or label_replace(vector(1), \"a\", \"2\", \"\", \"\")\n        labels:\n          a: same\n";
@@ -22,16 +20,11 @@ fn counters_count_evaluations_failures_and_samples() {
     std::fs::write(&path, RULES).unwrap();
     let m = RuleManager::new(
         RuleManagerOptions::default(),
-        RuleManagerDeps {
-            clock: ManualClock::new(0),
-            querier: Arc::new(EngineQuerier::new(
-                Engine::new(EngineOptions::default()),
-                storage.clone(),
-            )),
-            appendable: storage.clone(),
-            queryable: storage.clone(),
-            sender: None,
-        },
+        RuleManagerDeps::over_storage(
+            storage.clone(),
+            Engine::new(EngineOptions::default()),
+            ManualClock::new(0),
+        ),
     );
     m.apply(std::slice::from_ref(&path), &GlobalConfig::default())
         .unwrap();

@@ -7,7 +7,7 @@ use promlite_config::GlobalConfig;
 use promlite_model::ManualClock;
 use promlite_promql::{Engine, EngineOptions};
 use promlite_promql_parser::ParseOptions;
-use promlite_rules::{EngineQuerier, RuleManager, RuleManagerDeps, RuleManagerOptions};
+use promlite_rules::{RuleManager, RuleManagerDeps, RuleManagerOptions};
 use promlite_storage::MemStorage;
 
 fn manager(parse_options: ParseOptions) -> RuleManager {
@@ -17,19 +17,14 @@ fn manager(parse_options: ParseOptions) -> RuleManager {
             parse_options,
             ..RuleManagerOptions::default()
         },
-        RuleManagerDeps {
-            clock: ManualClock::new(0),
-            querier: Arc::new(EngineQuerier::new(
-                Engine::new(EngineOptions {
-                    enable_experimental_functions: true,
-                    ..EngineOptions::default()
-                }),
-                storage.clone(),
-            )),
-            appendable: storage.clone(),
-            queryable: storage,
-            sender: None,
-        },
+        RuleManagerDeps::over_storage(
+            storage,
+            Engine::new(EngineOptions {
+                enable_experimental_functions: true,
+                ..EngineOptions::default()
+            }),
+            ManualClock::new(0),
+        ),
     )
 }
 

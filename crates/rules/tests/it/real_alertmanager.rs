@@ -14,8 +14,7 @@ use promlite_model::{Clock, Labels, ManualClock, SystemClock};
 use promlite_promql::{Engine, EngineOptions};
 use promlite_rules::template::format_time_rfc3339_millis;
 use promlite_rules::{
-    AlertSender, EngineQuerier, Notifier, NotifierOptions, RuleManager, RuleManagerDeps,
-    RuleManagerOptions,
+    AlertSender, Notifier, NotifierOptions, RuleManager, RuleManagerDeps, RuleManagerOptions,
 };
 use promlite_storage::{Appendable, MemStorage};
 use serde_json::Value;
@@ -251,14 +250,12 @@ async fn alerts_reach_alertmanager_and_resolve() {
             ..RuleManagerOptions::default()
         },
         RuleManagerDeps {
-            clock: ManualClock::new(t0),
-            querier: Arc::new(EngineQuerier::new(
-                Engine::new(EngineOptions::default()),
-                storage.clone(),
-            )),
-            appendable: storage.clone(),
-            queryable: storage.clone(),
             sender: Some(sender),
+            ..RuleManagerDeps::over_storage(
+                storage.clone(),
+                Engine::new(EngineOptions::default()),
+                ManualClock::new(t0),
+            )
         },
     );
     manager.apply(&[rules], &GlobalConfig::default()).unwrap();

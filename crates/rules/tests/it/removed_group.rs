@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use promlite_config::GlobalConfig;
 use promlite_model::{is_stale_nan, ManualClock, Matcher};
 use promlite_promql::{Engine, EngineOptions};
-use promlite_rules::{EngineQuerier, RuleManager, RuleManagerDeps, RuleManagerOptions};
+use promlite_rules::{RuleManager, RuleManagerDeps, RuleManagerOptions};
 use promlite_storage::{MemStorage, Queryable, SelectHints};
 
 const T0: i64 = 1_000_000;
@@ -48,16 +48,11 @@ fn removed_group_is_marked_stale_at_its_removal_time() {
     .unwrap();
     let m = RuleManager::new(
         RuleManagerOptions::default(),
-        RuleManagerDeps {
-            clock: clock.clone(),
-            querier: Arc::new(EngineQuerier::new(
-                Engine::new(EngineOptions::default()),
-                storage.clone(),
-            )),
-            appendable: storage.clone(),
-            queryable: storage.clone(),
-            sender: None,
-        },
+        RuleManagerDeps::over_storage(
+            storage.clone(),
+            Engine::new(EngineOptions::default()),
+            clock.clone(),
+        ),
     );
     m.apply(std::slice::from_ref(&path), &GlobalConfig::default())
         .unwrap();

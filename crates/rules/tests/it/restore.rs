@@ -8,7 +8,7 @@ use std::sync::Arc;
 use promlite_config::GlobalConfig;
 use promlite_model::{Labels, ManualClock};
 use promlite_promql::{Engine, EngineOptions};
-use promlite_rules::{AlertView, EngineQuerier, RuleManager, RuleManagerDeps, RuleManagerOptions};
+use promlite_rules::{AlertView, RuleManager, RuleManagerDeps, RuleManagerOptions};
 use promlite_storage::{Appendable, MemStorage};
 
 const MINUTE: i64 = 60_000;
@@ -23,16 +23,11 @@ fn manager(storage: &Arc<MemStorage>, dir: &tempfile::TempDir, hold: &str) -> Ru
         ),
     )
     .unwrap();
-    let deps = RuleManagerDeps {
-        clock: ManualClock::new(0),
-        querier: Arc::new(EngineQuerier::new(
-            Engine::new(EngineOptions::default()),
-            storage.clone(),
-        )),
-        appendable: storage.clone(),
-        queryable: storage.clone(),
-        sender: None,
-    };
+    let deps = RuleManagerDeps::over_storage(
+        storage.clone(),
+        Engine::new(EngineOptions::default()),
+        ManualClock::new(0),
+    );
     let m = RuleManager::new(RuleManagerOptions::default(), deps);
     m.apply(&[path], &GlobalConfig::default()).unwrap();
     m
