@@ -12,7 +12,7 @@ use promlite_config::{unsupported_fields, RuleGroups};
 use serde_json::Value;
 
 use crate::support::http::encode;
-use crate::support::{run_tool, testdata, Promlite, Start, Workspace};
+use crate::support::{import_openmetrics, run_tool, testdata, Promlite, Start, Workspace};
 
 fn yml_files(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -360,19 +360,7 @@ fn seed_queries_and_rule_expressions_evaluate() {
         .as_secs();
     let end = now_s - 30;
     let file = ws.write("seeds.om", &dataset_openmetrics(end));
-    let data = ws.data_dir();
-    let (code, out, err) = run_tool(
-        &[
-            "tsdb",
-            "import",
-            "openmetrics",
-            file.to_str().expect("path"),
-            "--storage.tsdb.path",
-            data.to_str().expect("path"),
-            "--quiet",
-        ],
-        &ws.path(""),
-    );
+    let (code, out, err) = import_openmetrics(&ws, &file, &["--quiet"]);
     assert_eq!(code, 0, "{out}{err}");
     let p = Promlite::start(&ws, Start::config("global:\n  evaluation_interval: 15s\n"));
 

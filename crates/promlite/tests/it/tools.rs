@@ -6,7 +6,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{run_tool, testdata, Promlite, Reply, Start, TargetServer, Workspace};
+use crate::support::{
+    import_openmetrics, run_tool, testdata, Promlite, Reply, Start, TargetServer, Workspace,
+};
 
 const PROMTOOL: &str = "/usr/bin/promtool";
 
@@ -167,18 +169,7 @@ fn imported_openmetrics_is_served() {
     }
     om.push_str("# EOF\n");
     let file = ws.write("import.om", &om);
-    let data = ws.data_dir();
-    let (code, out, err) = run_tool(
-        &[
-            "tsdb",
-            "import",
-            "openmetrics",
-            file.to_str().expect("path"),
-            "--storage.tsdb.path",
-            data.to_str().expect("path"),
-        ],
-        &ws.path(""),
-    );
+    let (code, out, err) = import_openmetrics(&ws, &file, &[]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.starts_with("imported 60 samples of 1 series into "),

@@ -6,5 +6,5 @@ pub mod http;
 pub mod server;
 pub mod target;
 
-pub use server::{eventually, run_tool, testdata, Promlite, Start, Workspace};
+pub use server::{eventually, import_openmetrics, run_tool, testdata, Promlite, Start, Workspace};
 pub use target::{Reply, TargetServer};

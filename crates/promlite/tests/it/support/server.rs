@@ -355,6 +355,22 @@ pub fn run_tool(args: &[&str], cwd: &Path) -> (i32, String, String) {
     )
 }
 
+/// Runs `promlite tsdb import openmetrics FILE --storage.tsdb.path <ws data dir> EXTRA...`
+/// in the workspace; returns (exit code, stdout, stderr).
+pub fn import_openmetrics(ws: &Workspace, file: &Path, extra: &[&str]) -> (i32, String, String) {
+    let data = ws.data_dir();
+    let mut args = vec![
+        "tsdb",
+        "import",
+        "openmetrics",
+        file.to_str().expect("path"),
+        "--storage.tsdb.path",
+        data.to_str().expect("path"),
+    ];
+    args.extend_from_slice(extra);
+    run_tool(&args, &ws.path(""))
+}
+
 /// The repository's `testdata/`.
 pub fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
